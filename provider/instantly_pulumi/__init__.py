@@ -1,0 +1,1 @@
+"""Pulumi dynamic resources for Instantly API v2 workspaces."""

@@ -1,0 +1,1 @@
+"""A local Instantly API v2 server (FastAPI + SQLite) for the demo and the tests."""
