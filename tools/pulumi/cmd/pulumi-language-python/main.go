@@ -180,6 +180,10 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	program := req.GetProgram()
 	if info != nil && info.GetProgramDirectory() != "" {
 		program = info.GetProgramDirectory()
+		// `main:` in Pulumi.yaml may name a file rather than a folder.
+		if entry := info.GetEntryPoint(); entry != "" && entry != "." {
+			program = filepath.Join(program, entry)
+		}
 	}
 	if program == "" {
 		program = "."
