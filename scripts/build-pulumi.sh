@@ -47,7 +47,8 @@ command -v go >/dev/null || { log "Go is required to build the Pulumi CLI"; exit
 log "building Pulumi CLI $version into $bin (cold build: several minutes)"
 start=$(date +%s)
 mkdir -p "$bin"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+# -mod=readonly: go.mod and go.sum are complete and committed; nothing may drift.
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
 ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
 (cd "$mod" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" \
   -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-
+import yaml
+from instantly_pulumi.demo import _create_account
+from instantly_pulumi.demo import write_project as write_client_project
 from instantly_pulumi.pulumi_cli import PulumiCLI, find_pulumi_bin
+from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).parent / "programs"
@@ -51,3 +58,182 @@ def chain_project(tmp_path: Path, pulumi_bin: Path) -> PulumiCLI:
         # The provider process unpickles chain_resource by module name.
         env={"PYTHONPATH": str(project)},
     )
+
+
+# --- client stacks on the sandbox -------------------------------------------------------------
+
+
+REQUEST_COUNTS: dict[str, list[int]] = {}
+"""API requests per lifecycle step, summed over the run and printed at the end."""
+
+
+def count_requests(step: str, n: int) -> None:
+    REQUEST_COUNTS.setdefault(step, []).append(n)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not REQUEST_COUNTS:
+        return
+    terminalreporter.section("API requests per lifecycle step (e2e, through the sandbox's request log)")
+    for step, counts in REQUEST_COUNTS.items():
+        terminalreporter.write_line(f"{step:<48} {counts}")
+
+
+@dataclass
+class World:
+    """An agency and one client workspace on the sandbox, with campaigns and email accounts."""
+
+    base_url: str
+    control: Any
+    agency_id: str
+    agency_key: str
+    client_id: str
+    client_key: str
+    campaigns: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+
+    def api(self, key: str | None = None, as_client: bool = True) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key or self.agency_key}"}
+        if as_client and key is None:
+            headers["x-as-workspace"] = self.client_id
+        return httpx.Client(base_url=f"{self.base_url}/api/v2", headers=headers, timeout=30)
+
+    def list(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        query: dict[str, Any] = {"limit": 100, **params}
+        with self.api() as api:
+            while True:
+                resp = api.get(path, params=query)
+                resp.raise_for_status()
+                body = resp.json()
+                items += body["items"]
+                if not body.get("next_starting_after"):
+                    return items
+                query["starting_after"] = body["next_starting_after"]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every object of the client workspace that a stack manages, by id."""
+        return {
+            "members": sorted((m["id"], m["email"], m["role"]) for m in self.list("/workspace-members")),
+            "keys": sorted((k["id"], k["name"]) for k in self.list("/api-keys")),
+            "tags": sorted((t["id"], t["label"]) for t in self.list("/custom-tags")),
+            "mappings": sorted((m["tag_id"], m["resource_id"]) for m in self.list("/custom-tag-mappings")),
+        }
+
+    def memberships(self) -> list[dict[str, Any]]:
+        with self.api(as_client=False) as api:
+            resp = api.get("/workspace-group-members", params={"limit": 100})
+            resp.raise_for_status()
+            return [g for g in resp.json()["items"] if g["sub_workspace_id"] == self.client_id]
+
+
+def _schedule() -> dict[str, Any]:
+    return {
+        "schedules": [
+            {
+                "name": "Office hours",
+                "timing": {"from": "09:00", "to": "17:00"},
+                "days": {str(d): d < 5 for d in range(7)},
+                "timezone": "Etc/GMT+12",
+            }
+        ]
+    }
+
+
+def make_world(
+    control: Any, base_url: str, name: str, *, accept: bool = True, agency: tuple[str, str] | None = None
+) -> World:
+    """Create an agency (unless given) and a client with 3 campaigns and 2 accounts;
+    the agency invites the client into its group, and the client accepts (unless told not to)."""
+    if agency is None:
+        agency_ws, agency_key = control.create_workspace(f"{name} agency")
+        agency = (agency_ws["id"], agency_key)
+    client, client_key = control.create_workspace(f"{name} client")
+    world = World(base_url, control, agency[0], agency[1], client["id"], client_key)
+    with world.api(client_key) as api:
+        for i in range(3):
+            resp = api.post(
+                "/campaigns", json={"name": f"{name} campaign {i}", "campaign_schedule": _schedule()}
+            )
+            resp.raise_for_status()
+            world.campaigns.append(resp.json()["id"])
+        for local in ("sdr1", "sdr2"):
+            email = f"{local}@{name.lower()}.example"
+            _create_account(api, email)
+            world.accounts.append(email)
+    if accept:
+        with world.api(as_client=False) as api:
+            resp = api.post("/workspace-group-members", json={"sub_workspace_id": world.client_id})
+            resp.raise_for_status()
+            control.accept_group_member(resp.json()["id"])
+    return world
+
+
+@dataclass
+class ClientStack:
+    """One client stack in its own project and backend, run by the real CLI."""
+
+    cli: PulumiCLI
+    world: World
+    name: str = "client"
+    outputs_seen: list[str] = field(default_factory=list)
+
+    def write(self, client: dict[str, Any], *, base_url: bool = True) -> None:
+        config: dict[str, Any] = {f"{PROJECT}:{CONFIG_KEY}": client}
+        if base_url:
+            config["instantly:baseUrl"] = self.world.base_url
+        path = self.cli.project_dir / "stacks" / f"Pulumi.{self.name}.yaml"
+        # Keep what the CLI wrote (encryption salt, the secret agency key).
+        existing = yaml.safe_load(path.read_text()) if path.exists() else {}
+        existing = existing or {}
+        existing.setdefault("config", {}).update(config)
+        path.write_text(yaml.safe_dump(existing, sort_keys=False))
+
+    def run(self, *args: str, step: str | None = None, check: bool = True) -> Any:
+        self.world.control.clear_requests()
+        proc = self.cli.run(*args, stack=self.name, check=check)
+        self.outputs_seen += [proc.stdout, proc.stderr]
+        if step:
+            count_requests(step, len(self.world.control.requests()))
+        return proc
+
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self.world.control.requests())
+
+    def outputs(self) -> dict[str, Any]:
+        out = self.cli.run("stack", "output", "--json", "--show-secrets", stack=self.name).stdout
+        result: dict[str, Any] = json_loads(out)
+        return result
+
+    def state(self) -> dict[str, Any]:
+        result: dict[str, Any] = json_loads(self.cli.run("stack", "export", stack=self.name).stdout)
+        return result
+
+    def resources(self, type_suffix: str) -> list[dict[str, Any]]:
+        return [r for r in self.state()["deployment"].get("resources", []) if r["type"].endswith(type_suffix)]
+
+
+def json_loads(text: str) -> Any:
+    return json.loads(text)
+
+
+def new_client_stack(tmp_path: Path, pulumi_bin: Path, world: World, name: str = "client") -> ClientStack:
+    project = tmp_path / f"project-{name}"
+    write_client_project(project)
+    cli = PulumiCLI(
+        project_dir=project, state_dir=tmp_path / "state", passphrase="e2e-" + name, bin_dir=pulumi_bin
+    )
+    cli.ensure_stack(name)
+    cli.run("config", "set", "--secret", "instantly:apiKey", stack=name, stdin=world.agency_key)
+    return ClientStack(cli=cli, world=world, name=name)
+
+
+@pytest.fixture
+def world(sandbox: Any, control: Any, request: pytest.FixtureRequest) -> World:
+    name = "".join(c for c in request.node.name.split("[")[0] if c.isalnum())[-20:]
+    return make_world(control, sandbox.base_url, name)
+
+
+@pytest.fixture
+def client_stack(tmp_path: Path, pulumi_bin: Path, world: World) -> ClientStack:
+    return new_client_stack(tmp_path, pulumi_bin, world)
