@@ -31,11 +31,15 @@ if existing=$(command -v pulumi 2>/dev/null) && command -v pulumi-language-pytho
 fi
 
 bin="$root/.tools/pulumi-$version/bin"
+# What the build depends on besides the version: our language host's source and
+# the module graph. A change to any of them rebuilds.
+stamp=$(cat "$mod/go.mod" "$mod/go.sum" "$0" $(find "$mod/cmd" -name '*.go' | sort) | sha256sum | cut -c1-16)
 want=(pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python)
 complete=1
 for f in "${want[@]}"; do [ -x "$bin/$f" ] || complete=0; done
 # 2. Already built.
-if [ "$complete" = 1 ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "$version" ]; then
+if [ "$complete" = 1 ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "$version" ] \
+  && [ "$(cat "$bin/.build-stamp" 2>/dev/null)" = "$stamp" ]; then
   log "reusing $bin ($version)"
   echo "$bin"
   exit 0
@@ -60,5 +64,6 @@ install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-l
 install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
 got=$("$bin/pulumi" version)
 [ "$got" = "$version" ] || { log "built CLI reports '$got', expected $version"; exit 1; }
+echo "$stamp" > "$bin/.build-stamp"
 log "built $got in $(( $(date +%s) - start ))s"
 echo "$bin"

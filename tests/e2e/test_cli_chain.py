@@ -95,3 +95,27 @@ def test_preview_up_refresh_destroy(chain_project: PulumiCLI, tmp_path: Path) ->
     cli.run("destroy", stack="dev")
     assert records(store) == {}
     assert record_state(cli) is None
+
+
+def test_program_with_no_config_and_a_run_error(tmp_path: Path, pulumi_bin: Path) -> None:
+    """Regression: with no stack config the host must still hand the shim `{}` and `[]`."""
+    from .conftest import write_project
+
+    project = tmp_path / "bare"
+    write_project(project, "bare")
+    (project / "__main__.py").write_text(
+        "import pulumi\n"
+        "if pulumi.Config().get_bool('fail'):\n"
+        "    raise pulumi.RunError('client.members[2].role: bad role')\n"
+        "pulumi.export('answer', 42)\n"
+    )
+    cli = PulumiCLI(project_dir=project, state_dir=tmp_path / "state", passphrase="x", bin_dir=pulumi_bin)
+    cli.ensure_stack("dev")
+    cli.run("up", stack="dev")
+    assert json.loads(cli.run("stack", "output", "--json", stack="dev").stdout) == {"answer": 42}
+
+    cli.run("config", "set", "fail", "true", stack="dev")
+    failed = cli.run("preview", stack="dev", check=False)
+    assert failed.returncode != 0
+    assert "client.members[2].role: bad role" in failed.stdout
+    assert "Traceback" not in failed.stdout + failed.stderr
