@@ -12,10 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from instantly_pulumi.demo import _create_account
-from instantly_pulumi.demo import write_project as write_client_project
 from instantly_pulumi.pulumi_cli import PulumiCLI, find_pulumi_bin
-from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).parent / "programs"
@@ -145,6 +142,8 @@ def make_world(
 ) -> World:
     """Create an agency (unless given) and a client with 3 campaigns and 2 accounts;
     the agency invites the client into its group, and the client accepts (unless told not to)."""
+    from instantly_pulumi.demo import _create_account
+
     if agency is None:
         agency_ws, agency_key = control.create_workspace(f"{name} agency")
         agency = (agency_ws["id"], agency_key)
@@ -179,6 +178,8 @@ class ClientStack:
     outputs_seen: list[str] = field(default_factory=list)
 
     def write(self, client: dict[str, Any], *, base_url: bool = True) -> None:
+        from instantly_pulumi.stack import CONFIG_KEY, PROJECT
+
         config: dict[str, Any] = {f"{PROJECT}:{CONFIG_KEY}": client}
         if base_url:
             config["instantly:baseUrl"] = self.world.base_url
@@ -218,6 +219,8 @@ def json_loads(text: str) -> Any:
 
 
 def new_client_stack(tmp_path: Path, pulumi_bin: Path, world: World, name: str = "client") -> ClientStack:
+    from instantly_pulumi.demo import write_project as write_client_project
+
     project = tmp_path / f"project-{name}"
     write_client_project(project)
     cli = PulumiCLI(
