@@ -1,0 +1,133 @@
+"""Instantly's vocabulary: roles, scopes, permissions, resource types, and their validators.
+
+The values come from the official OpenAPI spec (``../shared/reference``); a
+unit test checks them against it so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Final
+
+__all__ = [
+    "ASSIGNABLE_ROLES",
+    "PERMISSIONS",
+    "RESOURCE_TYPES",
+    "SCOPES",
+    "full_access_scopes",
+    "is_email",
+    "is_uuid",
+]
+
+ASSIGNABLE_ROLES: Final = ("admin", "editor", "view")
+"""Roles the API can grant (``owner`` and ``client`` exist but cannot be assigned through it)."""
+
+_SCOPE_RESOURCES: Final = (
+    "all",
+    "ai_agents",
+    "api_keys",
+    "audit_logs",
+    "custom_prompt_templates",
+    "account_campaign_mappings",
+    "campaigns",
+    "inbox_placement_tests",
+    "inbox_placement_analytics",
+    "inbox_placement_reports",
+    "lead_lists",
+    "leads",
+    "background-jobs",
+    "custom_tags",
+    "custom_tag_mappings",
+    "crm_actions",
+    "accounts",
+    "block_list_entries",
+    "lead-labels",
+    "email_verifications",
+    "emails",
+    "email_templates",
+    "workspaces",
+    "workspace_billing",
+    "workspace_group_members",
+    "workspace_members",
+    "subsequences",
+    "ai_sdr",
+    "ai_sdr_replies",
+    "ai_inbox_manager_analytics",
+    "sales_flows",
+    "webhooks",
+    "webhook_events",
+    "security_tokens",
+    "dfy_email_account_orders",
+    "auth",
+)
+# email_verifications is the one resource without update and delete.
+SCOPES: Final = frozenset(
+    f"{res}:{action}"
+    for res in _SCOPE_RESOURCES
+    for action in ("all", "create", "read", "update", "delete")
+    if not (res == "email_verifications" and action in ("update", "delete"))
+)
+"""The 178 documented API key scope strings."""
+
+PERMISSIONS: Final = frozenset(
+    {
+        "dashboard.view",
+        "campaigns.view",
+        "campaigns.create",
+        "campaigns.edit",
+        "campaigns.delete",
+        "organization.manage",
+        "organization.integrations",
+        "organization.billing",
+        "organization.users.manage",
+        "leadFinder.view",
+        "customLeadLabels.create",
+        "customLeadLabels.edit",
+        "customLeadLabels.delete",
+        "unibox.all",
+        "analytics.view",
+        "websiteChat.view",
+        "websiteChat.manage",
+        "agency.manage",
+        "accounts.view",
+        "accounts.manage",
+        "leadManagement.view",
+        "leads.move",
+        "crm.view",
+        "websiteVisitors.view",
+        "blocklist.manage",
+        "preferences.manage",
+        "inboxPlacement.view",
+        "aiAgents.manage",
+        "workspaceGroupMembers.invite",
+        "workspaceGroupMembers.remove",
+        "workspaceGroupMembers.leave",
+    }
+)
+"""The 31 workspace member permissions."""
+
+RESOURCE_TYPES: Final = {"account": 1, "campaign": 2}
+"""Readable tag resource types and the API's numbers for them (accounts are identified by email)."""
+
+# Deliberately simple: one @, no spaces, a dot in the domain. The API validates
+# for real; this catches typos at preview.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_email(value: str) -> bool:
+    """Whether ``value`` looks like an email address."""
+    return bool(_EMAIL.match(value))
+
+
+def is_uuid(value: str) -> bool:
+    """Whether ``value`` is a UUID in its canonical hyphenated form."""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+def full_access_scopes(scopes: list[str]) -> list[str]:
+    """The scopes among ``scopes`` that reach every resource (``all:*``)."""
+    return [s for s in scopes if s.startswith("all:")]
