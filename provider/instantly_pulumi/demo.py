@@ -261,7 +261,7 @@ def run(state_dir: Path) -> int:
         with demo.step(f"Seeding: agency {DEMO_AGENCY!r}, clients {', '.join(DEMO_CLIENTS.values())}"):
             _, agency_key, clients = seed(sandbox.control, sandbox.base_url)
             for c in clients.values():
-                print(f"      {c.name}: workspace {c.id}, {len(c.campaigns)} campaigns; group invitation accepted")
+                print(f"      {c.name}: workspace {c.id}, {len(c.campaigns)} campaigns; invitation accepted")
 
         project = state_dir / "project"
         cli = PulumiCLI(project_dir=project, state_dir=state_dir / "pulumi", passphrase=passphrase)

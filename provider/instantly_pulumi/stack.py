@@ -283,7 +283,7 @@ def declare(client: ClientSpec) -> dict[str, Any]:
             workspace_id=ws,
             opts=opts,
         )
-        keys[k.name] = {"id": key.id, "scopes": k.scopes, "key": pulumi.Output.secret(key.key)}
+        keys[k.name] = {"id": key.id, "scopes": k.scopes, "key": key.key}  # secret: additional_secret_outputs
     exports["api_keys"] = keys
 
     tags = {}

@@ -1,0 +1,1 @@
+"""The five dynamic resources, one module each."""
