@@ -1,0 +1,160 @@
+"""Drive a sandbox from tests and the demo: start it as a process, use its control plane."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+class SandboxControl:
+    """A client of the ``/_sandbox/`` control plane."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._http = httpx.Client(base_url=f"{base_url}/_sandbox", timeout=30)
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        resp = self._http.request(method, path, json=body)
+        resp.raise_for_status()
+        return resp.json()
+
+    def create_workspace(self, name: str) -> tuple[dict[str, Any], str]:
+        """A new workspace and its full-access (all:all) key."""
+        out = self._call("POST", "/workspaces", {"name": name})
+        return out["workspace"], out["api_key"]
+
+    def accept_group_member(self, id_: str) -> dict[str, Any]:
+        """The sub-workspace's owner accepts the group invitation ``id_``."""
+        result: dict[str, Any] = self._call("POST", f"/workspace-group-members/{id_}/accept")
+        return result
+
+    def reject_group_member(self, id_: str) -> dict[str, Any]:
+        """The sub-workspace's owner rejects the group invitation ``id_``."""
+        result: dict[str, Any] = self._call("POST", f"/workspace-group-members/{id_}/reject")
+        return result
+
+    def accept_member(self, id_: str) -> dict[str, Any]:
+        """The invitee accepts the workspace-member invitation ``id_``."""
+        result: dict[str, Any] = self._call("POST", f"/workspace-members/{id_}/accept")
+        return result
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log of /api/v2 calls since the last clear."""
+        result: list[dict[str, Any]] = self._call("GET", "/requests")
+        return result
+
+    def clear_requests(self) -> None:
+        """Empty the request log."""
+        self._call("DELETE", "/requests")
+
+    def set_faults(self, rules: list[dict[str, Any]], seed: int = 0) -> None:
+        """Inject faults (see design.md for the rule format)."""
+        self._call("PUT", "/faults", {"seed": seed, "rules": rules})
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        self._call("DELETE", "/faults")
+
+    def set_limits(self, per_second: int, per_minute: int) -> None:
+        """Change the per-workspace rate limits."""
+        self._call("PUT", "/limits", {"per_second": per_second, "per_minute": per_minute})
+
+    def state(self) -> dict[str, Any]:
+        """Every object of every workspace."""
+        result: dict[str, Any] = self._call("GET", "/state")
+        return result
+
+    def reset(self) -> None:
+        """Delete everything, clear the log, faults and limits."""
+        self._call("POST", "/reset")
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self._http.close()
+
+
+class SandboxProcess:
+    """``instantly-sandbox serve`` in a child process on a free loopback port."""
+
+    def __init__(self, db_path: Path, host: str = "127.0.0.1") -> None:
+        self.db_path = Path(db_path)
+        self.host = host
+        self.base_url = ""
+        self._proc: subprocess.Popen[str] | None = None
+        self._control: SandboxControl | None = None
+
+    @property
+    def control(self) -> SandboxControl:
+        """The control-plane client of the running server."""
+        if self._control is None:
+            raise RuntimeError("the sandbox is not running")
+        return self._control
+
+    def start(self, timeout: float = 30) -> SandboxProcess:
+        """Start the server and wait for its ready line."""
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "instantly_sandbox.cli",
+                "serve",
+                "--host",
+                self.host,
+                "--port",
+                "0",
+                "--db",
+                str(self.db_path),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        line: list[str] = []
+        reader = threading.Thread(
+            target=lambda: line.append(
+                self._proc.stdout.readline() if self._proc and self._proc.stdout else ""
+            )
+        )
+        reader.start()
+        reader.join(timeout)
+        if not line or not line[0].strip():
+            self.stop()
+            raise RuntimeError("the sandbox did not start (no ready line)")
+        self.base_url = json.loads(line[0])["base_url"]
+        self._control = SandboxControl(self.base_url)
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM and wait; the database keeps everything committed."""
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._proc is not None and self._proc.stdout:
+            self._proc.stdout.close()
+        self._proc = None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once stopped (None while running)."""
+        return self._proc.returncode if self._proc else None
+
+    def __enter__(self) -> SandboxProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

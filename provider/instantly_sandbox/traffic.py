@@ -1,0 +1,141 @@
+"""The sandbox's traffic controls: the request log, rate limits and fault injection.
+
+All in memory (they describe a run, not the data), all thread-safe.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from instantly_sandbox.errors import ApiError, bad_request, too_many_requests
+
+
+class RequestLog:
+    """Every /api/v2 request: ``{seq, method, path, status, workspace_id, ...}``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[dict[str, Any]] = []
+        self._seq = 0
+
+    def add(self, **entry: Any) -> None:
+        with self._lock:
+            self._seq += 1
+            self._entries.append({"seq": self._seq, **entry})
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class RateLimiter:
+    """Per-workspace sliding windows: ``per_second`` and ``per_minute`` (100 and 6,000 by default)."""
+
+    def __init__(self, per_second: int = 100, per_minute: int = 6_000) -> None:
+        self._lock = threading.Lock()
+        self._hits: dict[str, deque[float]] = {}
+        self.set(per_second, per_minute)
+
+    def set(self, per_second: int, per_minute: int) -> None:
+        if (
+            not (isinstance(per_second, int) and isinstance(per_minute, int))
+            or per_second < 1
+            or per_minute < 1
+        ):
+            raise bad_request("body/per_second and body/per_minute must be integers >= 1")
+        with self._lock:
+            self.per_second, self.per_minute = per_second, per_minute
+            self._hits.clear()
+
+    def hit(self, workspace: str) -> None:
+        """Count one request; raise 429 with Retry-After when over either limit."""
+        with self._lock:
+            now = time.monotonic()
+            hits = self._hits.setdefault(workspace, deque())
+            while hits and now - hits[0] >= 60:
+                hits.popleft()
+            in_second = [t for t in hits if now - t < 1]
+            if len(in_second) >= self.per_second:
+                raise too_many_requests(math.ceil(1 - (now - in_second[-self.per_second])))
+            if len(hits) >= self.per_minute:
+                raise too_many_requests(math.ceil(60 - (now - hits[-self.per_minute])))
+            hits.append(now)
+
+
+@dataclass
+class FaultRule:
+    """One rule: where it applies, how often, and its effect."""
+
+    probability: float
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    retry_after: int | None = None
+    action: str | None = None
+    delay_ms: int | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and (
+            self.path is None or fnmatch.fnmatchcase(path, self.path)
+        )
+
+
+@dataclass
+class Faults:
+    """The configured rules and their seeded random source (same seed, same faults)."""
+
+    rules: list[FaultRule] = field(default_factory=list)
+    rng: random.Random = field(default_factory=random.Random)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def configure(self, body: Any) -> None:
+        if not isinstance(body, dict) or not isinstance(body.get("rules"), list):
+            raise bad_request("body must have required property 'rules'")
+        rules = []
+        for i, raw in enumerate(body["rules"]):
+            if not isinstance(raw, dict):
+                raise bad_request(f"body/rules/{i} must be object")
+            effects = [k for k in ("status", "action", "delay_ms") if raw.get(k) is not None]
+            if len(effects) != 1:
+                raise bad_request(f"body/rules/{i} must have exactly one of status, action, delay_ms")
+            if raw.get("action") not in (None, "drop_after_commit"):
+                raise bad_request(f"body/rules/{i}/action must be equal to one of the allowed values")
+            prob = raw.get("probability", 1.0)
+            if not isinstance(prob, int | float) or not 0 <= prob <= 1:
+                raise bad_request(f"body/rules/{i}/probability must be a number from 0 to 1")
+            try:
+                rules.append(FaultRule(**{k: raw[k] for k in raw if k in FaultRule.__dataclass_fields__}))
+            except TypeError as exc:
+                raise bad_request(f"body/rules/{i}: {exc}") from None
+        with self.lock:
+            self.rules = rules
+            self.rng = random.Random(body.get("seed", 0))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.rules = []
+
+    def pick(self, method: str, path: str) -> FaultRule | None:
+        """The first matching rule that fires for this request, if any."""
+        with self.lock:
+            for rule in self.rules:
+                if rule.matches(method, path) and self.rng.random() < rule.probability:
+                    return rule
+        return None
+
+    def error_for(self, rule: FaultRule) -> ApiError:
+        assert rule.status is not None
+        headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else {}
+        message = "Rate limit exceeded" if rule.status == 429 else "Injected fault"
+        return ApiError(rule.status, message, headers)
