@@ -11,6 +11,7 @@ import json
 import socket
 import sys
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -25,6 +26,11 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self._sock = sock
         self._db = db
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Shut down gracefully and exit 0: SIGTERM is how the sandbox is meant to stop,
+        # so it is not re-raised after shutdown (uvicorn's default would exit -15).
+        self.should_exit = True
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)

@@ -90,6 +90,7 @@ class SandboxProcess:
         self.base_url = ""
         self._proc: subprocess.Popen[str] | None = None
         self._control: SandboxControl | None = None
+        self._exit_code: int | None = None
 
     @property
     def control(self) -> SandboxControl:
@@ -144,14 +145,16 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-        if self._proc is not None and self._proc.stdout:
-            self._proc.stdout.close()
+        if self._proc is not None:
+            self._exit_code = self._proc.returncode
+            if self._proc.stdout:
+                self._proc.stdout.close()
         self._proc = None
 
     @property
     def returncode(self) -> int | None:
         """The exit code once stopped (None while running)."""
-        return self._proc.returncode if self._proc else None
+        return self._proc.returncode if self._proc else self._exit_code
 
     def __enter__(self) -> SandboxProcess:
         return self.start()
