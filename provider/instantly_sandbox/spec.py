@@ -132,6 +132,7 @@ def _ajv_message(error: jsonschema.ValidationError) -> str:
 
 
 _FORMATS = jsonschema.FormatChecker(["email"])
+_FORMATS_STRICT = jsonschema.FormatChecker(["email", "date"])
 
 
 def validate_body(operation_id: str, body: Any) -> Any:
@@ -147,6 +148,17 @@ def validate_body(operation_id: str, body: Any) -> Any:
     if error is not None:
         raise bad_request(_ajv_message(error))
     return body
+
+
+def check_stored(schema_name: str, doc: dict[str, Any]) -> None:
+    """400 when a value the caller sent would make the stored object break its own
+    response schema (request schemas are looser than response schemas in places:
+    ``reply_to`` must be an email, ``end_date`` a date)."""
+    schema = {**spec()["components"]["schemas"][schema_name], "components": spec()["components"]}
+    validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS_STRICT)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    if error is not None:
+        raise bad_request(_ajv_message(error))
 
 
 def query_params(operation_id: str) -> dict[str, dict[str, Any]]:

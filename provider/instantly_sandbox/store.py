@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from instantly_sandbox import spec
 from instantly_sandbox.errors import ApiError, bad_request, conflict, forbidden, not_found
 
 DEFAULT_LIMIT = 10
@@ -605,6 +606,7 @@ class Store:
                 }
             )
             doc = {k: v for k, v in doc.items() if k in allowed}
+            spec.check_stored("Campaign", doc)
             return self._put(CAMPAIGN, ctx.workspace, doc["id"], doc)
 
     def list_campaigns(self, ctx: Context, q: Doc) -> Page:
@@ -639,6 +641,7 @@ class Store:
                 }
             )
             doc = {k: v for k, v in doc.items() if k in allowed}
+            spec.check_stored("Account", doc)
             return self._put(ACCOUNT, ctx.workspace, body["email"], doc)
 
     def list_accounts(self, ctx: Context, q: Doc) -> Page:
