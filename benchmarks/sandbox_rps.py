@@ -1,6 +1,6 @@
 """Requests per second the sandbox serves on loopback (reads and writes), from N client threads.
 
-    .venv/bin/python benchmarks/sandbox_rps.py [--seconds 5] [--threads 4]
+.venv/bin/python benchmarks/sandbox_rps.py [--seconds 5] [--threads 4]
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import httpx
 from instantly_sandbox.testing import SandboxProcess
 
 
-def hammer(base_url: str, key: str, path: str, body: dict[str, str] | None, seconds: float, threads: int) -> float:
+def hammer(
+    base_url: str, key: str, path: str, body: dict[str, str] | None, seconds: float, threads: int
+) -> float:
     counts = [0] * threads
     stop = time.monotonic() + seconds
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from instantly_sandbox.testing import SandboxControl, SandboxProcess
 
 _names = itertools.count(1)

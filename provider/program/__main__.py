@@ -1,6 +1,7 @@
 """The Pulumi program of every client stack: load the client value, declare it, export."""
 
 import pulumi
+
 from instantly_pulumi.stack import CONFIG_KEY, StackFileError, declare, parse_client
 
 try:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+
 from instantly_pulumi.pulumi_cli import PulumiCLI, find_pulumi_bin
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from instantly_pulumi.pulumi_cli import PulumiCLI
 
 pytestmark = pytest.mark.e2e

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from instantly_sandbox.testing import SandboxProcess
 
 pytestmark = pytest.mark.integration

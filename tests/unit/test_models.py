@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from instantly_pulumi import models
 
 SPEC = json.loads(

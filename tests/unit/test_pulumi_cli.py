@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from instantly_pulumi.pulumi_cli import PulumiCLI, PulumiError, find_pulumi_bin
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT, ClientSpec, StackFileError, parse_client
 
 STACKS = Path(__file__).parents[2] / "stacks"
