@@ -1,0 +1,79 @@
+"""Unit-test fixtures: the real client over httpx.MockTransport (no sockets)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+
+from instantly_pulumi.client import Credentials, InstantlyClient, Throttle
+
+KEY = "sk-test-SECRET-123"
+BASE = "https://api.test"
+WS = "019a8c3e-0000-7000-8000-00000000ac3e"
+
+Responder = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeApi:
+    """Programmable answers by (method, path); records every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], list[Responder]] = {}
+        self.calls: list[httpx.Request] = []
+
+    def on(self, method: str, path: str, *answers: Any) -> None:
+        """Queue answers for ``method path``: (status, body) tuples or callables; the last repeats."""
+        queue = self.routes.setdefault((method, "/api/v2" + path), [])
+        for answer in answers:
+            if callable(answer):
+                queue.append(answer)
+            else:
+                status, body = answer
+                queue.append(lambda _r, s=status, b=body: httpx.Response(s, json=b))
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request)
+        queue = self.routes.get((request.method, request.url.path))
+        if not queue:
+            return httpx.Response(
+                404, json={"statusCode": 404, "error": "Not Found", "message": "Resource not found"}
+            )
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        return answer(request)
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [(r.method, r.url.path) for r in self.calls if r.method != "GET"]
+
+    def body(self, i: int) -> Any:
+        return json.loads(self.calls[i].content)
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
+    """A FakeApi that every provider's client talks to."""
+    api = FakeApi()
+    client = InstantlyClient(
+        Credentials(api_key=KEY, base_url=BASE),
+        transport=httpx.MockTransport(api.handler),
+        sleep=lambda _s: None,
+        throttle=Throttle(sleep=lambda _s: None),
+    )
+    monkeypatch.setattr("instantly_pulumi.resources._base.client_for", lambda _creds: client)
+    return api
+
+
+def configured(provider_cls: type) -> Any:
+    """A provider configured as the engine does, from stack config."""
+    provider = provider_cls()
+    provider.configure(ConfigureRequest(Config({"instantly:apiKey": KEY, "instantly:baseUrl": BASE}, "proj")))
+    return provider
+
+
+def failures(result: Any) -> dict[str, str]:
+    return {f.property: f.reason for f in result.failures}

@@ -1,0 +1,40 @@
+"""Every resource module has its documentation page and its unit tests, and the page
+names every input of the resource's Args class."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+MODULES = sorted(
+    p.stem
+    for p in (ROOT / "provider" / "instantly_pulumi" / "resources").glob("*.py")
+    if not p.stem.startswith("_")
+)
+
+
+def test_there_are_five_resources() -> None:
+    assert MODULES == ["api_key", "custom_tag", "sub_workspace", "tag_assignment", "workspace_member"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_resource_has_a_page_naming_every_input(module: str) -> None:
+    page = ROOT / "docs" / "resources" / f"{module}.md"
+    assert page.is_file(), f"docs/resources/{module}.md is missing"
+    text = page.read_text()
+    mod = importlib.import_module(f"instantly_pulumi.resources.{module}")
+    args = next(v for k, v in vars(mod).items() if k.endswith("Args") and dataclasses.is_dataclass(v))
+    for f in dataclasses.fields(args):
+        assert f"`{f.name}`" in text, f"{page.name} does not document input {f.name!r}"
+    assert "```python" in text, f"{page.name} has no example"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_resource_has_unit_tests(module: str) -> None:
+    assert (ROOT / "tests" / "unit" / f"test_{module}.py").is_file(), (
+        f"tests/unit/test_{module}.py is missing"
+    )
