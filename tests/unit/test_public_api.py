@@ -1,0 +1,95 @@
+"""The public API is fixed: names, constructors, declared outputs, the secret key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+import instantly_pulumi
+from instantly_pulumi import ApiKey, ApiKeyArgs, CustomTag, SubWorkspace, TagAssignment, WorkspaceMember
+
+WS = "019a8c3e-0000-7000-8000-00000000ac3e"
+
+
+def test_exported_names_are_pinned() -> None:
+    assert instantly_pulumi.__all__ == [
+        "ApiError",
+        "ApiKey",
+        "ApiKeyArgs",
+        "AuthenticationError",
+        "BadRequestError",
+        "ConfigurationError",
+        "ConflictError",
+        "CustomTag",
+        "CustomTagArgs",
+        "InstantlyError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "ServerError",
+        "SubWorkspace",
+        "SubWorkspaceArgs",
+        "TagAssignment",
+        "TagAssignmentArgs",
+        "TransportError",
+        "WorkspaceMember",
+        "WorkspaceMemberArgs",
+    ]
+
+
+class Mocks(pulumi.runtime.Mocks):
+    registered: list[Any] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        Mocks.registered.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+@pytest.fixture
+def mocks() -> type[Mocks]:
+    Mocks.registered = []
+    pulumi.runtime.set_mocks(Mocks(), preview=False)
+    return Mocks
+
+
+@pulumi.runtime.test
+def test_constructors_take_keywords_or_args(mocks: type[Mocks]) -> Any:
+    member = WorkspaceMember("m", email="a@b.co", role="view", workspace_id=WS)
+    key = ApiKey("k", args=ApiKeyArgs(name="k", scopes=["campaigns:read"]))
+    SubWorkspace("s", sub_workspace_id=WS)
+    tag = CustomTag("t", label="x")
+    assignment = TagAssignment("a", tag_id=tag.id, resource_type="campaign", resource_ids=[WS])
+
+    def check(values: list[Any]) -> None:
+        types = [r.typ for r in mocks.registered]
+        assert types == [
+            f"pulumi-python:dynamic/instantly:{n}"
+            for n in ("WorkspaceMember", "ApiKey", "SubWorkspace", "CustomTag", "TagAssignment")
+        ]
+        assert values[0] == "view"
+
+    return pulumi.Output.all(member.role, key.id, assignment.id).apply(check)
+
+
+def test_missing_required_input_is_named() -> None:
+    with pytest.raises(TypeError, match="'role'"):
+        WorkspaceMember("m", email="a@b.co")
+    with pytest.raises(TypeError, match="'tag_id', 'resource_type', 'resource_ids'"):
+        TagAssignment("a")
+
+
+def test_api_key_marks_key_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_init(self: Any, provider: Any, name: str, props: dict[str, Any], opts: Any = None) -> None:
+        seen["opts"] = opts
+
+    monkeypatch.setattr(pulumi.dynamic.Resource, "__init__", fake_init)
+    ApiKey("k", name="k", scopes=["campaigns:read"], opts=pulumi.ResourceOptions(protect=True))
+    assert seen["opts"].additional_secret_outputs == ["key"]
+    assert seen["opts"].protect is True
