@@ -105,15 +105,17 @@ class WorkspaceMemberProvider(InstantlyProvider):
             for k in ("role", "nickname")
             if props.get(k) is not None and member.get(k) != props.get(k)
         }
-        if not patch:
-            return member
+        return self._patch(member["id"], patch, props["email"], ws) if patch else member
+
+    def _patch(self, id_: str, body: dict[str, Any], email: str, ws: str | None) -> dict[str, Any]:
+        """One PATCH of the role and/or nickname."""
         updated: dict[str, Any] = self.client.request(
             "PATCH",
-            f"{PATH}/{member['id']}",
+            f"{PATH}/{id_}",
             operation="update workspace member",
-            target=self.target(props["email"], ws),
+            target=self.target(email, ws),
             workspace_id=ws,
-            json=patch,
+            json=body,
         )
         return updated
 
@@ -174,16 +176,7 @@ class WorkspaceMemberProvider(InstantlyProvider):
         """One PATCH of the role and/or nickname that changed."""
         ws = news.get("workspace_id")
         patch = {k: news.get(k) for k in ("role", "nickname") if olds.get(k) != news.get(k)}
-        member = dict(olds)
-        if patch:
-            member = self.client.request(
-                "PATCH",
-                f"{PATH}/{id_}",
-                operation="update workspace member",
-                target=self.target(news["email"], ws),
-                workspace_id=ws,
-                json=patch,
-            )
+        member = self._patch(id_, patch, news["email"], ws) if patch else dict(olds)
         return UpdateResult({**self._outs(news, {**olds, **member}), **self.pick_inputs(news)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
