@@ -2,25 +2,35 @@
 
 :class:`InstantlyClient` wraps one synchronous :class:`httpx.Client` and owns
 the bearer key, ``x-as-workspace``, timeouts, the mapping of HTTP answers to
-:mod:`instantly_pulumi.errors`, cursor pagination, retries (tenacity:
-exponential backoff with jitter, honouring ``Retry-After``), a thread-safe
-throttle under the per-workspace limits, and a small per-process list cache.
+:mod:`instantly_pulumi.errors`, cursor pagination, the rate budget
+(:class:`~instantly_pulumi.throttle.Throttle`), a small per-process list cache
+and the retry policy:
 
-It is never pickled: providers build it lazily, inside the provider process,
-through :func:`client_for` (one client per credentials, shared by the four
-provider threads).
+* a read (GET) is retried after a 429, a 5xx or a lost connection — reading
+  twice changes nothing;
+* a write is retried here only when it provably did not take effect: after a
+  429 (the API refused it) or a connection that never opened. Every other
+  failure of a write is *ambiguous* and goes back to the resource, which reads
+  the API to see what happened before it tries again
+  (:mod:`instantly_pulumi.resources._converge`).
+
+Retries use tenacity: exponential backoff with jitter, never shorter than the
+server's ``Retry-After``. The client is never pickled: providers build it
+lazily, inside the provider process, through :func:`client_for` (one client per
+credentials, shared by the four provider threads).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,102 +45,119 @@ from instantly_pulumi.errors import (
     TransportError,
     error_for,
 )
+from instantly_pulumi.throttle import Throttle
 
-__all__ = ["DEFAULT_BASE_URL", "Credentials", "InstantlyClient", "Throttle", "client_for"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Credentials",
+    "InstantlyClient",
+    "check_base_url",
+    "check_timeout",
+    "client_for",
+    "setting",
+]
 
 DEFAULT_BASE_URL = "https://api.instantly.ai"
+DEFAULT_TIMEOUT = 30.0
 PAGE_LIMIT = 100
+MAX_ATTEMPTS = 8
+"""Attempts per request (reads) and per write (each ambiguous failure reconciled first)."""
 
 
-def _check_base_url(url: str) -> str:
-    """Refuse anything but https, except on a loopback host (the sandbox)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url.rstrip("/")
-    if parts.scheme == "http" and host:
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = host == "localhost"
-        if loopback:
-            return url.rstrip("/")
-    raise ConfigurationError(
-        f"instantly:baseUrl {url!r} must be an https URL (plain http only for a loopback host)"
-    )
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def check_base_url(url: Any) -> str:
+    """The API's origin, normalised; raise :class:`ConfigurationError` saying what to do.
+
+    https only, except plain http to a loopback host (the sandbox); no path
+    (the client adds ``/api/v2`` itself).
+    """
+    where = "instantly:baseUrl (or INSTANTLY_BASE_URL)"
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigurationError(f"{where} is empty: leave it unset for {DEFAULT_BASE_URL}")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{where} {url!r} is not a URL: give the API's origin, e.g. {DEFAULT_BASE_URL}"
+        )
+    path = parts.path.rstrip("/")
+    if path:
+        hint = " (the client adds /api/v2 itself)" if path.endswith("/api/v2") else ""
+        raise ConfigurationError(
+            f"{where} {url!r} must be the API's origin without a path{hint}: "
+            f"use {parts.scheme}://{parts.netloc}"
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"{where} {url!r} uses plain http to a remote host, which would send the API key "
+            f"unencrypted: use https://{parts.netloc} (plain http is allowed only for a loopback sandbox)"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def check_timeout(value: Any) -> float:
+    """Seconds to wait for an answer (default 30); raise :class:`ConfigurationError` for a bad value."""
+    if value in (None, ""):
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1
+    if seconds <= 0:
+        raise ConfigurationError(
+            f"instantly:timeout (or INSTANTLY_TIMEOUT) {value!r} must be a positive number of seconds"
+        )
+    return seconds
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """The key and base URL a client uses. Its repr never shows the key."""
+    """The key, origin and timeout a client uses. Its repr never shows the key."""
 
     api_key: str = field(repr=False)
     """The Instantly API v2 key (secret)."""
     base_url: str = DEFAULT_BASE_URL
     """The API's origin, without ``/api/v2``."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds to wait for an answer before the request counts as lost."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "base_url", _check_base_url(self.base_url))
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
 
     @property
     def fingerprint(self) -> str:
-        """A short, non-reversible id of the key (for caches and logs)."""
+        """A short, non-reversible id of the key (for caches, budgets and logs)."""
         return hashlib.sha256(self.api_key.encode()).hexdigest()[:12]
 
     @classmethod
     def resolve(cls, config: Mapping[str, Any] | None = None) -> Credentials:
-        """From stack config (``instantly:apiKey``, ``instantly:baseUrl``), else the environment
-        (``INSTANTLY_API_KEY``, ``INSTANTLY_BASE_URL``)."""
-        config = config or {}
-        key = config.get("instantly:apiKey") or os.environ.get("INSTANTLY_API_KEY")
-        base = config.get("instantly:baseUrl") or os.environ.get("INSTANTLY_BASE_URL") or DEFAULT_BASE_URL
-        if not key:
-            raise ConfigurationError(
-                "no Instantly API key: run `pulumi config set --secret instantly:apiKey` "
-                "or set INSTANTLY_API_KEY"
-            )
-        return cls(api_key=str(key), base_url=str(base))
+        """From stack config (``instantly:apiKey``, ``instantly:baseUrl``, ``instantly:timeout``),
+        else the environment (``INSTANTLY_API_KEY``, ``INSTANTLY_BASE_URL``, ``INSTANTLY_TIMEOUT``)."""
+        key = setting(config, "apiKey")
+        if not key or not str(key).strip():
+            raise ConfigurationError(NO_KEY)
+        return cls(
+            api_key=str(key).strip(),
+            base_url=str(setting(config, "baseUrl") or DEFAULT_BASE_URL),
+            timeout=check_timeout(setting(config, "timeout")),
+        )
 
 
-class Throttle:
-    """Keeps one process under ``per_second`` and ``per_minute`` requests per workspace.
+NO_KEY = (
+    "no Instantly API key: run `pulumi config set --secret instantly:apiKey` (it reads the key from the "
+    "prompt or stdin), or export INSTANTLY_API_KEY"
+)
 
-    Thread-safe: the provider serves four threads. It waits rather than fails;
-    the server's 429s remain the backstop (other processes share the limit).
-    """
 
-    def __init__(
-        self,
-        per_second: int = 90,
-        per_minute: int = 5_400,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.per_second = per_second
-        self.per_minute = per_minute
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._sent: dict[str, deque[float]] = {}
-
-    def acquire(self, workspace: str) -> None:
-        """Block until one more request for ``workspace`` fits under both limits."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                sent = self._sent.setdefault(workspace, deque())
-                while sent and now - sent[0] >= 60:
-                    sent.popleft()
-                last_second = sum(1 for t in sent if now - t < 1)
-                wait = 0.0
-                if last_second >= self.per_second:
-                    wait = max(wait, 1 - (now - sent[-self.per_second]))
-                if len(sent) >= self.per_minute:
-                    wait = max(wait, 60 - (now - sent[-self.per_minute]))
-                if wait <= 0:
-                    sent.append(now)
-                    return
-            self._sleep(wait)
+def setting(config: Mapping[str, Any] | None, name: str) -> Any:
+    """``instantly:<name>`` from stack config, else ``INSTANTLY_<NAME>`` from the environment."""
+    env = "INSTANTLY_" + "".join(f"_{c}" if c.isupper() else c for c in name).upper()
+    return (config or {}).get(f"instantly:{name}") or os.environ.get(env)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -141,7 +168,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-class _WaitRetryAfter(tenacity.wait.wait_base):
+class WaitRetryAfter(tenacity.wait.wait_base):
     """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
 
     def __init__(self, base: float, cap: float) -> None:
@@ -153,6 +180,20 @@ class _WaitRetryAfter(tenacity.wait.wait_base):
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
             delay = max(delay, exc.retry_after)
         return delay
+
+
+def provably_not_applied(exc: BaseException) -> bool:
+    """Whether a failed write certainly changed nothing (so it may simply be sent again)."""
+    if isinstance(exc, RateLimitError):
+        return True
+    return isinstance(exc, TransportError) and not exc.sent
+
+
+def ambiguous(exc: BaseException) -> bool:
+    """Whether a failed write may or may not have taken effect (5xx, timeout, dropped connection)."""
+    if isinstance(exc, ServerError):
+        return True
+    return isinstance(exc, TransportError) and exc.sent
 
 
 class InstantlyClient:
@@ -167,15 +208,15 @@ class InstantlyClient:
         credentials: Credentials,
         *,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
-        max_attempts: int = 5,
-        backoff: float = 0.5,
-        backoff_cap: float = 30.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff: float = 0.25,
+        backoff_cap: float = 8.0,
         throttle: Throttle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cache_ttl: float = 60.0,
     ) -> None:
         self.credentials = credentials
+        timeout = credentials.timeout
         self._http = httpx.Client(
             base_url=f"{credentials.base_url}/api/v2",
             headers={
@@ -186,14 +227,21 @@ class InstantlyClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
         )
-        self._max_attempts = max_attempts
-        self._wait = _WaitRetryAfter(backoff, backoff_cap)
-        self._sleep = sleep
-        self.throttle = throttle or Throttle(sleep=sleep)
+        self.max_attempts = max_attempts
+        """Attempts per request; the resources use the same budget for their writes."""
+        self.wait = WaitRetryAfter(backoff, backoff_cap)
+        """The backoff between attempts (also used by the resources' write loops)."""
+        self.sleep = sleep
+        self.throttle = throttle or Throttle.from_environment(credentials.fingerprint, sleep=sleep)
         self._cache_ttl = cache_ttl
         self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
         self._cache_locks: dict[tuple[str, str], threading.Lock] = {}
         self._cache_guard = threading.Lock()
+        self._clock_offset: float | None = None
+        self._memo: dict[str, Any] = {}
+        self._memo_lock = threading.Lock()
+        self.requests_sent = 0
+        """How many HTTP requests this client sent (for reports)."""
 
     def __repr__(self) -> str:
         return (
@@ -203,6 +251,31 @@ class InstantlyClient:
     def close(self) -> None:
         """Close the underlying connection pool."""
         self._http.close()
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per client (thread-safe): facts that do not change during a run."""
+        with self._memo_lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
+
+    # -- the server's clock ---------------------------------------------------------------------------
+
+    def server_time(self) -> float:
+        """Now, on the API's clock as far as its ``Date`` headers tell (else the local clock)."""
+        return time.time() + (self._clock_offset or 0.0)
+
+    @property
+    def clock_known(self) -> bool:
+        """Whether a ``Date`` header has been seen (so :meth:`server_time` is within ~1 s)."""
+        return self._clock_offset is not None
+
+    def _learn_clock(self, response: httpx.Response) -> None:
+        date = response.headers.get("date")
+        if not date:
+            return
+        with contextlib.suppress(TypeError, ValueError):
+            self._clock_offset = parsedate_to_datetime(date).timestamp() - time.time()
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -216,30 +289,23 @@ class InstantlyClient:
         workspace_id: str | None = None,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
-        idempotent: bool | None = None,
     ) -> Any:
-        """Send one API call (with retries) and return the decoded JSON body.
+        """Send one API call and return the decoded JSON body.
 
-        ``operation`` and ``target`` name what is being done for error messages.
-        ``idempotent`` defaults to true for GET, PATCH and DELETE: those are
-        retried after 5xx and dropped connections; a POST is retried only when
-        it provably did not land (a 429, or a connection that never opened).
+        ``operation`` and ``target`` name what is being done for error
+        messages. Reads are retried after any transient failure; writes only
+        when they provably did not take effect (see the module docstring).
         """
-        if idempotent is None:
-            idempotent = method in ("GET", "PATCH", "DELETE", "PUT")
-
-        def retryable(exc: BaseException) -> bool:
-            if isinstance(exc, RateLimitError):
-                return True
-            if isinstance(exc, ServerError | TransportError):
-                return idempotent or getattr(exc, "not_sent", False)
-            return False
-
+        retry_if = (
+            (lambda exc: provably_not_applied(exc) or ambiguous(exc))
+            if method == "GET"
+            else provably_not_applied
+        )
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self._max_attempts),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception(retryable),
-            sleep=self._sleep,
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=self.wait,
+            retry=tenacity.retry_if_exception(retry_if),
+            sleep=self.sleep,
             reraise=True,
         )
         return retrying(self._send, method, path, operation, target, workspace_id, json, params)
@@ -255,7 +321,8 @@ class InstantlyClient:
         params: Mapping[str, Any] | None,
     ) -> Any:
         headers = {"x-as-workspace": workspace_id} if workspace_id else {}
-        self.throttle.acquire(workspace_id or "")
+        self.throttle.acquire()
+        self.requests_sent += 1
         try:
             if body is None:
                 # DELETE (and GET) carry no body and no Content-Type: the API refuses them.
@@ -263,10 +330,13 @@ class InstantlyClient:
             else:
                 response = self._http.request(method, path, params=params, headers=headers, json=body)
         except httpx.TransportError as exc:
-            err = TransportError(operation, target, type(exc).__name__)
             # A connection that never opened cannot have delivered the request.
-            err.not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)  # type: ignore[attr-defined]
-            raise err from None
+            sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+            raise TransportError(
+                operation, target, self._redacted(reason), url=self.credentials.base_url, sent=sent
+            ) from None
+        self._learn_clock(response)
         if response.is_success:
             return response.json() if response.content else None
         try:
@@ -277,11 +347,15 @@ class InstantlyClient:
             error_for(operation, target, response.status_code, payload, retry_after=_retry_after(response))
         )
 
+    def _redacted(self, text: str) -> str:
+        key = self.credentials.api_key
+        return text.replace(key, "<redacted>") if key else text
+
     def _redact(self, err: ApiError) -> ApiError:
         key = self.credentials.api_key
         if key and key in str(err):
-            err.args = tuple(str(a).replace(key, "<redacted>") for a in err.args)
-            err.server_message = err.server_message.replace(key, "<redacted>")
+            err.args = tuple(self._redacted(str(a)) for a in err.args)
+            err.server_message = self._redacted(err.server_message)
         return err
 
     # -- pagination and the list cache -------------------------------------------------------------
@@ -311,7 +385,7 @@ class InstantlyClient:
         self, path: str, *, operation: str, target: str, workspace_id: str | None
     ) -> list[dict[str, Any]]:
         """The whole list at ``path``, fetched once per process and workspace and shared
-        by all threads (reading N keys costs ceil(N/100) calls, not N)."""
+        by all threads (reading N objects costs ceil(N/100) calls, not N)."""
         key = (path, workspace_id or "")
         with self._cache_guard:
             lock = self._cache_locks.setdefault(key, threading.Lock())

@@ -1,23 +1,28 @@
-"""One error tree for everything the Instantly API can answer.
+"""One error tree for everything this package raises.
 
 ::
 
     InstantlyError                      base; never carries an API key
-    ├── ConfigurationError              no key, a bad base URL (not https and not loopback)
+    ├── ConfigurationError              no key, a bad base URL, an invalid stack file
+    │   └── StackFileError              the stack file's client value or config keys are invalid
     ├── TransportError                  no answer: connection refused, timeout, dropped connection
-    └── ApiError                        the API answered with an error status
-        ├── BadRequestError             400 (validation, duplicates, self-revocation)
-        ├── AuthenticationError         401 (missing, invalid or revoked key)
-        ├── PaymentRequiredError        402 (no active paid plan)
-        ├── PermissionDeniedError       403 (missing scope, x-as-workspace not allowed)
-        ├── NotFoundError               404
-        ├── ConflictError               409 (duplicate tag label, group hierarchy)
-        ├── RateLimitError              429 (carries retry_after)
-        └── ServerError                 5xx
+    ├── ApiError                        the API answered with an error status
+    │   ├── BadRequestError             400 (validation, duplicates, self-revocation)
+    │   ├── AuthenticationError         401 (missing, invalid or revoked key)
+    │   ├── PaymentRequiredError        402 (no active paid plan, or a feature the plan lacks)
+    │   ├── PermissionDeniedError       403 (missing scope, x-as-workspace not allowed)
+    │   ├── NotFoundError               404
+    │   ├── ConflictError               409 (duplicate tag label, group hierarchy)
+    │   ├── RateLimitError              429 (carries retry_after)
+    │   └── ServerError                 5xx
+    ├── AdoptionError                   an object with the natural key exists and cannot be taken over
+    ├── ConvergenceError                a write could not be confirmed within its retry budget
+    ├── SelfRevocationError             deleting the key the provider authenticates with
+    └── AcceptanceError                 a group invitation was rejected, or not accepted in time
 
 Every message names the operation, the object, the status and the server's
-message. :func:`error_for` is the single place where HTTP answers become
-errors.
+message, and where the user can act, what to do. :func:`error_for` is the
+single place where HTTP answers become errors.
 """
 
 from __future__ import annotations
@@ -25,17 +30,22 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AcceptanceError",
+    "AdoptionError",
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ConvergenceError",
     "InstantlyError",
     "NotFoundError",
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "SelfRevocationError",
     "ServerError",
+    "StackFileError",
     "TransportError",
     "error_for",
 ]
@@ -46,16 +56,30 @@ class InstantlyError(Exception):
 
 
 class ConfigurationError(InstantlyError):
-    """The provider is not configured well enough to call the API."""
+    """The provider or the stack is not configured well enough to call the API."""
+
+
+class StackFileError(ConfigurationError):
+    """A stack file is invalid; the message names each bad path (``client.members[2].role``)."""
 
 
 class TransportError(InstantlyError):
-    """The request got no HTTP answer (connect error, timeout, dropped connection)."""
+    """The request got no HTTP answer (connect error, timeout, dropped connection).
 
-    def __init__(self, operation: str, target: str, reason: str) -> None:
+    ``sent`` tells whether the request may have reached the server: a connection
+    that never opened cannot have delivered it, a timeout or a dropped
+    connection may have.
+    """
+
+    def __init__(self, operation: str, target: str, reason: str, *, url: str = "", sent: bool = True) -> None:
         self.operation = operation
+        """What was being done, e.g. ``create API key``."""
         self.target = target
-        super().__init__(f"{operation} {target}: no answer from the Instantly API ({reason})")
+        """The object, e.g. ``"crm-sync" in workspace 019a…``."""
+        self.sent = sent
+        """Whether the request may have been delivered (False: the connection never opened)."""
+        where = f" at {url}" if url else ""
+        super().__init__(f"{operation} {target}: no answer from the Instantly API{where} ({reason})")
 
 
 class ApiError(InstantlyError):
@@ -72,6 +96,8 @@ class ApiError(InstantlyError):
         """The HTTP status."""
         self.server_message = message
         """The API's own ``message``."""
+        self.hint = hint
+        """What the user can do about it (may be empty)."""
         text = f"{operation} {target}: HTTP {status}: {message}"
         if hint:
             text += f" — {hint}"
@@ -87,7 +113,7 @@ class AuthenticationError(ApiError):
 
 
 class PaymentRequiredError(ApiError):
-    """402: the workspace has no active paid plan."""
+    """402: the workspace has no active paid plan (or its plan lacks the feature)."""
 
 
 class PermissionDeniedError(ApiError):
@@ -103,15 +129,67 @@ class ConflictError(ApiError):
 
 
 class RateLimitError(ApiError):
-    """429: too many requests; ``retry_after`` is the server's hint in seconds, if any."""
+    """429: too many requests."""
 
-    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        operation: str,
+        target: str,
+        status: int,
+        message: str,
+        hint: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(operation, target, status, message, hint)
         self.retry_after = retry_after
+        """The server's ``Retry-After`` in seconds, if it sent one."""
 
 
 class ServerError(ApiError):
-    """5xx: the API failed."""
+    """5xx: the API failed (the request may or may not have taken effect)."""
+
+
+class AdoptionError(InstantlyError):
+    """An object with the same natural key exists, and the stack may not (or cannot) take it over
+    as declared: adoption is not allowed, or it differs where the API cannot change it."""
+
+
+class ConvergenceError(InstantlyError):
+    """A write failed ambiguously (5xx, timeout, dropped connection) more often than its
+    retry budget allows; every attempt was reconciled, so nothing is half-done."""
+
+    def __init__(self, operation: str, target: str, attempts: int, last: BaseException) -> None:
+        self.operation = operation
+        """The write that could not be confirmed, e.g. ``create API key``."""
+        self.target = target
+        """The object."""
+        self.attempts = attempts
+        """How many attempts were made (each followed by a reconciling read)."""
+        self.last = last
+        """The last failure."""
+        super().__init__(
+            f"{operation} {target}: gave up after {attempts} attempts, each checked against the API "
+            f"before the next (last: {_short(last)}). Nothing was left half-done: "
+            "running `pulumi up` again is safe."
+        )
+
+
+class SelfRevocationError(InstantlyError):
+    """Deleting the API key the provider itself authenticates with."""
+
+
+class AcceptanceError(InstantlyError):
+    """A group invitation was rejected, or not accepted in time."""
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    # The operation and target are already in the outer message.
+    if isinstance(exc, ApiError):
+        return f"HTTP {exc.status}: {exc.server_message}"
+    if isinstance(exc, TransportError):
+        return text.split(": ", 1)[-1]
+    return text
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {
@@ -125,11 +203,25 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 _HINTS: dict[int, str] = {
-    401: "check instantly:apiKey (or INSTANTLY_API_KEY); the key may have been revoked",
-    402: "the workspace needs an active paid plan",
-    403: "give the agency key the missing scope, or make sure the client's group membership is accepted",
+    401: "check instantly:apiKey (or INSTANTLY_API_KEY): the key is wrong or was revoked",
+    402: "the workspace needs an active paid plan for this",
+    403: "give the agency key the missing scope (a key's scopes cannot change: create a key with them "
+    "and point instantly:apiKey at it)",
     429: "the workspace's rate limit (100/s, 6,000/min) was exceeded",
 }
+
+NOT_ACCEPTED = "not an accepted sub-workspace"
+"""How the API says that ``x-as-workspace`` names a workspace outside the key's group."""
+
+
+def _hint(status: int, message: str) -> str:
+    if status == 403 and NOT_ACCEPTED in message:
+        return (
+            "the client workspace is not (yet) an accepted member of the agency's workspace group: its "
+            "owner must accept the group invitation (declare group_membership in the stack file and "
+            "`pulumi up` waits for it), then run `pulumi up` again"
+        )
+    return _HINTS.get(status, "")
 
 
 def error_for(
@@ -146,7 +238,7 @@ def error_for(
     else:
         message = str(body or "no message").strip()[:300]
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else ApiError)
-    hint = hint or _HINTS.get(status, "")
+    hint = hint or _hint(status, message)
     if cls is RateLimitError:
         return RateLimitError(operation, target, status, message, hint, retry_after=retry_after)
     return cls(operation, target, status, message, hint)

@@ -11,6 +11,7 @@ import uuid
 from typing import Final
 
 __all__ = [
+    "ACCESS_PRESETS",
     "ASSIGNABLE_ROLES",
     "PERMISSIONS",
     "RESOURCE_TYPES",
@@ -106,6 +107,52 @@ PERMISSIONS: Final = frozenset(
     }
 )
 """The 31 workspace member permissions."""
+
+ACCESS_PRESETS: Final[dict[str, tuple[str, tuple[str, ...] | None]]] = {
+    # Full access to everything; the role grants it, a permission list cannot add to it.
+    "admin": ("admin", None),
+    # Campaigns and leads: create and edit; accounts, API keys and members: view (where the API
+    # can say so); webhooks: create (editors can; there is no webhook permission to narrow it).
+    "manager": (
+        "editor",
+        (
+            "dashboard.view",
+            "campaigns.view",
+            "campaigns.create",
+            "campaigns.edit",
+            "leadManagement.view",
+            "leads.move",
+            "customLeadLabels.create",
+            "customLeadLabels.edit",
+            "accounts.view",
+            "analytics.view",
+            "unibox.all",
+        ),
+    ),
+    # Campaigns: launch and pause (campaigns.edit: the API has no launch-only permission);
+    # leads: import and work them; accounts: view; nothing else.
+    "sdr": (
+        "editor",
+        (
+            "dashboard.view",
+            "campaigns.view",
+            "campaigns.edit",
+            "leadManagement.view",
+            "leads.move",
+            "accounts.view",
+            "unibox.all",
+        ),
+    ),
+    # Read-only on campaigns, leads and accounts.
+    "viewer": (
+        "view",
+        ("dashboard.view", "campaigns.view", "leadManagement.view", "accounts.view", "analytics.view"),
+    ),
+}
+"""Access presets (shared/rbac-guide.md's matrix): persona → (role, permissions or None).
+
+docs/reference/access-presets.md shows the mapping cell by cell and where the
+API cannot express a cell exactly."""
 
 RESOURCE_TYPES: Final = {"account": 1, "campaign": 2}
 """Readable tag resource types and the API's numbers for them (accounts are identified by email)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,9 +12,11 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from instantly_pulumi.client import Credentials, InstantlyClient, Throttle
+from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.throttle import Throttle
 
 KEY = "sk-test-SECRET-123"
+OTHER_WS = "019a8c3e-0000-7000-8000-0000000000ff"
 BASE = "https://api.test"
 WS = "019a8c3e-0000-7000-8000-00000000ac3e"
 
@@ -77,3 +80,24 @@ def configured(provider_cls: type) -> Any:
 
 def failures(result: Any) -> dict[str, str]:
     return {f.property: f.reason for f in result.failures}
+
+
+def iso(seconds_ago: float = 0.0) -> str:
+    """An API timestamp ``seconds_ago`` before now (``2026-03-05T23:09:47.274Z``)."""
+    at = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def lost(_request: httpx.Request) -> httpx.Response:
+    """The connection drops after the request was sent (it may have landed)."""
+    raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+def error(status: int, message: str) -> tuple[int, dict[str, Any]]:
+    """An API error answer."""
+    return status, {"statusCode": status, "error": "x", "message": message}
+
+
+def page(*items: Any) -> tuple[int, dict[str, Any]]:
+    """A last list page."""
+    return 200, {"items": list(items)}

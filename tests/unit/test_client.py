@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from instantly_pulumi import errors
-from instantly_pulumi.client import Credentials, InstantlyClient, Throttle
+from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.throttle import Throttle
 
 from .conftest import BASE, KEY, WS
 
@@ -88,8 +89,9 @@ def test_429_is_retried_after_retry_after() -> None:
     assert sleeps[0] >= 3
 
 
-@pytest.mark.parametrize(("method", "attempts"), [("GET", 3), ("PATCH", 3), ("DELETE", 3), ("POST", 1)])
-def test_5xx_retried_only_when_idempotent(method: str, attempts: int) -> None:
+@pytest.mark.parametrize(("method", "attempts"), [("GET", 3), ("PATCH", 1), ("DELETE", 1), ("POST", 1)])
+def test_5xx_retried_here_only_for_reads(method: str, attempts: int) -> None:
+    # A write that failed ambiguously goes back to the resource, which reads before it retries.
     seen: list[int] = []
 
     def handler(_r: httpx.Request) -> httpx.Response:
@@ -120,9 +122,33 @@ def test_post_not_retried_after_a_dropped_connection() -> None:
         seen.append(1)
         raise httpx.RemoteProtocolError("peer closed connection")
 
-    with pytest.raises(errors.TransportError, match="no answer"):
+    with pytest.raises(errors.TransportError, match="no answer") as info:
         call(make(handler), "POST", json={})
     assert len(seen) == 1
+    assert info.value.sent is True
+
+
+def test_transport_error_names_the_url_and_whether_it_was_sent() -> None:
+    def handler(_r: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Name or service not known")
+
+    with pytest.raises(errors.TransportError) as info:
+        call(make(handler, max_attempts=2), "POST", json={})
+    assert f"no answer from the Instantly API at {BASE}" in str(info.value)
+    assert "Name or service not known" in str(info.value)
+    assert info.value.sent is False
+
+
+def test_server_clock_is_learned_from_date_headers() -> None:
+    import time
+    from email.utils import formatdate
+
+    ahead = time.time() + 3600
+    client = make(lambda _r: httpx.Response(200, json={}, headers={"Date": formatdate(ahead, usegmt=True)}))
+    assert not client.clock_known
+    call(client)
+    assert client.clock_known
+    assert abs(client.server_time() - ahead) < 2
 
 
 def test_gives_up_after_max_attempts() -> None:
@@ -198,35 +224,77 @@ def test_credentials_from_config_then_environment(monkeypatch: pytest.MonkeyPatc
         ("http://127.0.0.1:8080", True),
         ("http://localhost:1", True),
         ("http://[::1]:5", True),
-        ("http://api.instantly.ai", False),
-        ("ftp://x", False),
-        ("api.instantly.ai", False),
+        ("https://api.instantly.ai/", True),
+        ("http://api.instantly.ai", "plain http to a remote host"),
+        ("ftp://x", "is not a URL"),
+        ("api.instantly.ai", "is not a URL"),
+        ("", "is empty"),
+        ("https://api.instantly.ai/api/v2", "the client adds /api/v2 itself"),
+        ("https://api.instantly.ai/v2/", "without a path"),
     ],
 )
-def test_https_required_unless_loopback(url: str, ok: bool) -> None:
-    if ok:
-        assert Credentials(api_key="k", base_url=url).base_url == url
+def test_base_url_is_an_https_origin_unless_loopback(url: str, ok: bool | str) -> None:
+    if ok is True:
+        assert Credentials(api_key="k", base_url=url).base_url == url.rstrip("/")
     else:
-        with pytest.raises(errors.ConfigurationError):
+        with pytest.raises(errors.ConfigurationError, match=str(ok)) as info:
             Credentials(api_key="k", base_url=url)
+        assert "instantly:baseUrl" in str(info.value)
 
 
-def test_throttle_keeps_each_second_under_the_limit() -> None:
+def test_timeout_from_config_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Credentials.resolve({"instantly:apiKey": "k"}).timeout == 30
+    assert Credentials.resolve({"instantly:apiKey": "k", "instantly:timeout": "2.5"}).timeout == 2.5
+    monkeypatch.setenv("INSTANTLY_TIMEOUT", "4")
+    assert Credentials.resolve({"instantly:apiKey": "k"}).timeout == 4
+    with pytest.raises(errors.ConfigurationError, match="positive number of seconds"):
+        Credentials.resolve({"instantly:apiKey": "k", "instantly:timeout": "soon"})
+
+
+def _windows_hold(stamps: list[float], width: float, most: int) -> bool:
+    return all(sum(1 for s in stamps if t <= s < t + width) <= most for t in stamps)
+
+
+@pytest.mark.parametrize(("per_second", "per_minute"), [(5, 1_000), (100, 6_000), (100, 300)])
+def test_throttle_keeps_every_window_under_the_limits(per_second: int, per_minute: int) -> None:
     clock = [0.0]
     throttle = Throttle(
-        per_second=5,
-        per_minute=1_000,
+        per_second=per_second,
+        per_minute=per_minute,
         clock=lambda: clock[0],
         sleep=lambda s: clock.__setitem__(0, clock[0] + s),
     )
     stamps = []
-    for _ in range(23):
-        throttle.acquire(WS)
+    for _ in range(min(per_minute * 2, 700)):
+        throttle.acquire()
         stamps.append(clock[0])
-    for t in stamps:
-        assert sum(1 for s in stamps if t <= s < t + 1) <= 5
-    throttle.acquire("other-workspace")  # separate budget: no wait
-    assert clock[0] == stamps[-1]
+    assert _windows_hold(stamps, 1.0, per_second)
+    assert _windows_hold(stamps, 60.0, per_minute)
+    # ...and near them: the sustained rate is at least 80% of the tighter limit (60% for tiny limits,
+    # where the one-request safety margin weighs more).
+    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    assert rate >= (0.8 if per_second >= 50 else 0.55) * min(per_second, per_minute / 60)
+
+
+def test_throttles_sharing_a_file_share_one_budget(tmp_path: Any) -> None:
+    clock = [0.0]
+    lock = threading.Lock()
+
+    def advance(s: float) -> None:
+        with lock:
+            clock[0] += s
+
+    shared = tmp_path / "budget"
+    throttles = [
+        Throttle(per_second=10, per_minute=600, shared_file=shared, clock=lambda: clock[0], sleep=advance)
+        for _ in range(3)
+    ]
+    stamps: list[float] = []
+    for i in range(60):
+        throttles[i % 3].acquire()
+        stamps.append(clock[0])
+    assert _windows_hold(stamps, 1.0, 10)
+    assert stamps[-1] >= 5  # 60 requests at 9 a second: the three did not each get their own budget
 
 
 def test_repr_never_shows_the_key() -> None:

@@ -1,0 +1,213 @@
+"""Every rule an input must follow, written once.
+
+Each validator takes a value and returns it (possibly normalised) or raises
+:class:`ValueError` with a message that says what is wrong and what to do. The
+resources' field tables call them at ``pulumi preview`` (``check``), and the
+stack schema wraps the same functions with pydantic's ``AfterValidator``, so a
+rule cannot drift between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from instantly_pulumi import models
+
+__all__ = [
+    "NICKNAME_MAX",
+    "ON_DESTROY",
+    "account_emails",
+    "api_key_name",
+    "campaign_ids",
+    "email",
+    "full_access",
+    "label",
+    "nickname",
+    "on_destroy",
+    "permissions",
+    "positive_seconds",
+    "resource_ids",
+    "resource_type",
+    "role",
+    "scopes",
+    "tag_id",
+    "workspace_id",
+]
+
+NICKNAME_MAX = 80
+"""The API's limit on a member's nickname."""
+
+ON_DESTROY = ("keep", "delete")
+"""What ``destroy`` (or removing the object from the stack) does with it."""
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not {what} (expected text)")
+    return value
+
+
+def email(value: Any) -> str:
+    """An email address (a member's identity, or an email account's id)."""
+    text = _text(value, "an email address")
+    if not models.is_email(text):
+        raise ValueError(f"{text!r} is not an email address")
+    return text
+
+
+def role(value: Any) -> str:
+    """A role the API can grant."""
+    if value not in models.ASSIGNABLE_ROLES:
+        raise ValueError(
+            f"{value!r} is not a role the API can grant: use admin, editor or view "
+            "(owner and client exist but cannot be assigned through the API)"
+        )
+    return str(value)
+
+
+def nickname(value: Any) -> str | None:
+    """A member's private nickname, at most 80 characters."""
+    if value is None:
+        return None
+    text = _text(value, "a nickname")
+    if len(text) > NICKNAME_MAX:
+        raise ValueError(f"is {len(text)} characters long: at most {NICKNAME_MAX} are allowed")
+    return text
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ValueError(f"{value!r} is not a list of {what}")
+    return list(value)
+
+
+def _no_repeats(items: list[Any], what: str) -> None:
+    seen: set[Any] = set()
+    for i, item in enumerate(items):
+        if item in seen:
+            raise ValueError(f"item {i} {item!r} repeats an earlier {what}")
+        seen.add(item)
+
+
+def permissions(value: Any) -> list[str] | None:
+    """Member permissions (the 31 documented strings), or None."""
+    if value is None:
+        return None
+    items = _list(value, "permissions")
+    bad = [p for p in items if p not in models.PERMISSIONS]
+    if bad:
+        raise ValueError(
+            f"{bad} {'is not an Instantly permission' if len(bad) == 1 else 'are not Instantly permissions'} "
+            "(see docs/reference/permissions.md)"
+        )
+    _no_repeats(items, "permission")
+    return items
+
+
+def scopes(value: Any) -> list[str]:
+    """API key scopes: a non-empty list of the 178 documented strings."""
+    items = _list(value, "scopes")
+    if not items:
+        raise ValueError("must list at least one scope (least privilege: only what the key needs)")
+    bad = [s for s in items if s not in models.SCOPES]
+    if bad:
+        raise ValueError(
+            f"{bad} {'is not a documented scope' if len(bad) == 1 else 'are not documented scopes'} "
+            "(see docs/reference/scopes.md)"
+        )
+    _no_repeats(items, "scope")
+    return items
+
+
+def full_access(scope_list: Sequence[Any], allowed: bool) -> None:
+    """Least privilege: any ``all:*`` scope needs an explicit allow."""
+    wide = models.full_access_scopes([s for s in scope_list if isinstance(s, str)])
+    if wide and not allowed:
+        raise ValueError(
+            f"{wide} grant access to every resource of the workspace: "
+            "list narrower scopes, or set allow_full_access: true to allow it"
+        )
+
+
+def api_key_name(value: Any) -> str:
+    """An API key's name: any non-blank text (names may repeat in Instantly)."""
+    text = _text(value, "a key name")
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+def label(value: Any) -> str:
+    """A tag label: non-blank; unique per workspace after trimming."""
+    text = _text(value, "a label")
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+def workspace_id(value: Any) -> str:
+    """A workspace id (a UUID)."""
+    return _uuid(value, "a workspace id")
+
+
+def _uuid(value: Any, what: str) -> str:
+    if not (isinstance(value, str) and models.is_uuid(value)):
+        raise ValueError(f"{value!r} is not {what} (a UUID such as 019a8c3e-0000-7000-8000-00000000ac3e)")
+    return value
+
+
+def tag_id(value: Any) -> str:
+    """A tag id (a UUID)."""
+    return _uuid(value, "a tag id")
+
+
+def resource_type(value: Any) -> str:
+    """``campaign`` or ``account``."""
+    if value not in models.RESOURCE_TYPES:
+        raise ValueError(f"{value!r} must be 'campaign' or 'account'")
+    return str(value)
+
+
+def campaign_ids(value: Any) -> list[str]:
+    """Campaign ids (UUIDs), no repeats."""
+    items = _list(value, "campaign ids")
+    for i, item in enumerate(items):
+        if not (isinstance(item, str) and models.is_uuid(item)):
+            raise ValueError(f"item {i} {item!r} is not a campaign id (a UUID)")
+    _no_repeats(items, "campaign id")
+    return items
+
+
+def account_emails(value: Any) -> list[str]:
+    """Email accounts (accounts are identified by their email), no repeats."""
+    items = _list(value, "account emails")
+    for i, item in enumerate(items):
+        if not (isinstance(item, str) and models.is_email(item)):
+            raise ValueError(f"item {i} {item!r} is not an email account")
+    _no_repeats([str(i).lower() for i in items], "account")
+    return items
+
+
+def resource_ids(kind: Any, value: Any) -> list[str]:
+    """The ids a tag assignment covers: campaign ids or account emails, at least one."""
+    items = campaign_ids(value) if kind == "campaign" else account_emails(value)
+    if not items:
+        raise ValueError("must list at least one id")
+    return items
+
+
+def positive_seconds(value: Any) -> float | None:
+    """A positive number of seconds, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{value!r} must be a positive number of seconds")
+    return value
+
+
+def on_destroy(value: Any) -> str | None:
+    """``keep``, ``delete`` or None (keep what was adopted, delete what was created)."""
+    if value is not None and value not in ON_DESTROY:
+        raise ValueError(f"{value!r} must be 'keep' or 'delete'")
+    return value  # type: ignore[no-any-return]
