@@ -1,19 +1,28 @@
 """Pulumi dynamic resources for Instantly API v2 workspaces.
 
 ``from instantly_pulumi import WorkspaceMember, ApiKey, SubWorkspace, CustomTag, TagAssignment``
+
+Every error this package raises belongs to one tree rooted at
+:class:`InstantlyError` (see :mod:`instantly_pulumi.errors`).
 """
 
 from instantly_pulumi.errors import (
+    AcceptanceError,
+    AdoptionError,
     ApiError,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    ConvergenceError,
     InstantlyError,
     NotFoundError,
+    PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
+    SelfRevocationError,
     ServerError,
+    StackFileError,
     TransportError,
 )
 from instantly_pulumi.resources.api_key import ApiKey, ApiKeyArgs
@@ -23,6 +32,8 @@ from instantly_pulumi.resources.tag_assignment import TagAssignment, TagAssignme
 from instantly_pulumi.resources.workspace_member import WorkspaceMember, WorkspaceMemberArgs
 
 __all__ = [
+    "AcceptanceError",
+    "AdoptionError",
     "ApiError",
     "ApiKey",
     "ApiKeyArgs",
@@ -30,13 +41,17 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ConvergenceError",
     "CustomTag",
     "CustomTagArgs",
     "InstantlyError",
     "NotFoundError",
+    "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "SelfRevocationError",
     "ServerError",
+    "StackFileError",
     "SubWorkspace",
     "SubWorkspaceArgs",
     "TagAssignment",

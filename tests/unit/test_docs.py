@@ -28,6 +28,7 @@ def test_resource_has_a_page_naming_every_input(module: str) -> None:
     text = page.read_text()
     mod = importlib.import_module(f"instantly_pulumi.resources.{module}")
     args = next(v for k, v in vars(mod).items() if k.endswith("Args") and dataclasses.is_dataclass(v))
+    assert mod is not None
     for f in dataclasses.fields(args):
         assert f"`{f.name}`" in text, f"{page.name} does not document input {f.name!r}"
     assert "```python" in text, f"{page.name} has no example"
@@ -38,3 +39,25 @@ def test_resource_has_unit_tests(module: str) -> None:
     assert (ROOT / "tests" / "unit" / f"test_{module}.py").is_file(), (
         f"tests/unit/test_{module}.py is missing"
     )
+
+
+def test_generated_reference_pages_match_the_code() -> None:
+    from instantly_pulumi.reference import stale
+
+    assert stale() == [], "run `python -m instantly_pulumi.reference` and commit the pages"
+
+
+def test_reference_pages_list_every_scope_permission_and_preset() -> None:
+    from instantly_pulumi import models
+
+    reference = ROOT / "docs" / "reference"
+    scopes = (reference / "scopes.md").read_text()
+    permissions = (reference / "permissions.md").read_text()
+    presets = (reference / "access-presets.md").read_text()
+    assert all(f"`{s}`" in scopes for s in models.SCOPES)
+    assert len(models.SCOPES) == 178
+    assert all(f"`{p}`" in permissions for p in models.PERMISSIONS)
+    assert len(models.PERMISSIONS) == 31
+    for preset, (role, perms) in models.ACCESS_PRESETS.items():
+        row = next(line for line in presets.splitlines() if line.startswith(f"| `{preset}` | `{role}`"))
+        assert all(f"`{p}`" in row for p in perms or ())

@@ -15,6 +15,8 @@ WS = "019a8c3e-0000-7000-8000-00000000ac3e"
 
 def test_exported_names_are_pinned() -> None:
     assert instantly_pulumi.__all__ == [
+        "AcceptanceError",
+        "AdoptionError",
         "ApiError",
         "ApiKey",
         "ApiKeyArgs",
@@ -22,13 +24,17 @@ def test_exported_names_are_pinned() -> None:
         "BadRequestError",
         "ConfigurationError",
         "ConflictError",
+        "ConvergenceError",
         "CustomTag",
         "CustomTagArgs",
         "InstantlyError",
         "NotFoundError",
+        "PaymentRequiredError",
         "PermissionDeniedError",
         "RateLimitError",
+        "SelfRevocationError",
         "ServerError",
+        "StackFileError",
         "SubWorkspace",
         "SubWorkspaceArgs",
         "TagAssignment",
@@ -37,6 +43,17 @@ def test_exported_names_are_pinned() -> None:
         "WorkspaceMember",
         "WorkspaceMemberArgs",
     ]
+
+
+def test_every_error_raised_belongs_to_the_one_tree() -> None:
+    errors = [getattr(instantly_pulumi, n) for n in instantly_pulumi.__all__ if n.endswith("Error")]
+    assert all(issubclass(e, instantly_pulumi.InstantlyError) for e in errors)
+    # ...and the error module lists nothing the package does not export.
+    from instantly_pulumi import errors as module
+
+    assert {n for n in module.__all__ if n.endswith("Error")} == {
+        n for n in instantly_pulumi.__all__ if n.endswith("Error")
+    }
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -79,6 +96,8 @@ def test_constructors_take_keywords_or_args(mocks: type[Mocks]) -> Any:
 def test_missing_required_input_is_named() -> None:
     with pytest.raises(TypeError, match="'role'"):
         WorkspaceMember("m", email="a@b.co")
+    with pytest.raises(TypeError, match=r"unknown input.*'rol'"):
+        WorkspaceMember("m", email="a@b.co", rol="view")
     with pytest.raises(TypeError, match="'tag_id', 'resource_type', 'resource_ids'"):
         TagAssignment("a")
 
@@ -93,3 +112,21 @@ def test_api_key_marks_key_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     ApiKey("k", name="k", scopes=["campaigns:read"], opts=pulumi.ResourceOptions(protect=True))
     assert seen["opts"].additional_secret_outputs == ["key"]
     assert seen["opts"].protect is True
+
+
+def test_args_classes_follow_the_field_tables() -> None:
+    import dataclasses
+
+    for cls, args in (
+        (WorkspaceMember, instantly_pulumi.WorkspaceMemberArgs),
+        (ApiKey, ApiKeyArgs),
+        (SubWorkspace, instantly_pulumi.SubWorkspaceArgs),
+        (CustomTag, instantly_pulumi.CustomTagArgs),
+        (TagAssignment, instantly_pulumi.TagAssignmentArgs),
+    ):
+        provider = cls.provider_class
+        assert {f.name for f in dataclasses.fields(args)} == set(provider.inputs)
+        assert set(cls.__annotations__) == {f.name for f in provider.fields}
+        for field in provider.fields:
+            if not field.output:
+                assert field.name in (args.__doc__ or "")

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from instantly_pulumi.stack import CONFIG_KEY, PROJECT, ClientSpec, StackFileError, parse_client
+from instantly_pulumi import models
+from instantly_pulumi.errors import StackFileError
+from instantly_pulumi.stack import (
+    CONFIG_KEY,
+    PROJECT,
+    ClientSpec,
+    MemberSpec,
+    check_config_keys,
+    check_stack_file,
+    load,
+    parse_client,
+)
 
 STACKS = Path(__file__).parents[2] / "stacks"
 WS = "019a8c3e-0000-7000-8000-00000000ac3e"
@@ -36,7 +49,9 @@ def test_examples_together_use_every_option() -> None:
     keys = [k for s in specs for k in s.api_keys]
     tags = [t for s in specs for t in s.tags]
     groups = [s.group_membership for s in specs if s.group_membership]
-    assert {m.role for m in members} == {"admin", "editor", "view"}
+    assert {m.granted[0] for m in members} == {"admin", "editor", "view"}
+    assert any(m.access for m in members)
+    assert any(t.on_destroy for t in tags)
     assert any(m.nickname for m in members)
     assert any(m.permissions for m in members)
     assert any(k.rotation for k in keys)
@@ -58,47 +73,83 @@ def messages(raw: dict[str, Any]) -> str:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ({"workspace_id": "nope"}, "client.workspace_id: 'nope' is not a UUID"),
+        ({"workspace_id": "nope"}, "client.workspace_id: 'nope' is not a workspace id (a UUID"),
         (
             {
                 "workspace_id": WS,
-                "members": [{"email": "a@b.co", "role": "view"}] * 2 + [{"email": "c@d.co", "role": "owner"}],
+                "members": [
+                    {"email": "a@b.co", "role": "view"},
+                    {"email": "b@b.co", "role": "view"},
+                    {"email": "c@d.co", "role": "owner"},
+                ],
             },
-            "client.members[2].role: Input should be 'admin', 'editor' or 'view'",
+            "client.members[2].role: 'owner' is not a role the API can grant: use admin, editor or view",
         ),
         (
             {"workspace_id": WS, "members": [{"email": "ana", "role": "view"}]},
-            "client.members[0].email: 'ana' is not",
+            "client.members[0].email: 'ana' is not an email address",
+        ),
+        (
+            {"workspace_id": WS, "members": [{"email": "a@b.co", "role": "view", "nickname": "n" * 81}]},
+            "client.members[0].nickname: is 81 characters long: at most 80 are allowed",
         ),
         (
             {"workspace_id": WS, "members": [{"email": "a@b.co", "role": "view", "permissions": ["x.y"]}]},
-            "client.members[0].permissions: permissions[0]: 'x.y' is not an Instantly permission",
+            "client.members[0].permissions: ['x.y'] is not an Instantly permission",
+        ),
+        (
+            {"workspace_id": WS, "members": [{"email": "a@b.co"}]},
+            "client.members[0]: needs a role (admin, editor, view) or an access preset",
+        ),
+        (
+            {"workspace_id": WS, "members": [{"email": "a@b.co", "access": "sdr", "role": "view"}]},
+            "client.members[0]: give either access (a preset) or role and permissions, not both",
+        ),
+        (
+            {"workspace_id": WS, "members": [{"email": "a@b.co", "access": "boss"}]},
+            "client.members[0].access: Input should be 'admin', 'manager', 'sdr' or 'viewer'",
+        ),
+        (
+            {"workspace_id": WS, "members": [{"email": "a@b.co", "role": "view", "emial": "x"}]},
+            "client.members[0].emial: unknown key (did you mean 'email'?)",
         ),
         (
             {"workspace_id": WS, "api_keys": [{"name": "k", "scopes": ["campaigns:reed"]}]},
-            "client.api_keys[0].scopes: scopes[0]: 'campaigns:reed' is not one of the documented",
+            "client.api_keys[0].scopes: ['campaigns:reed'] is not a documented scope",
         ),
-        ({"workspace_id": WS, "api_keys": [{"name": "k", "scopes": []}]}, "client.api_keys[0].scopes:"),
+        (
+            {"workspace_id": WS, "api_keys": [{"name": "k", "scopes": []}]},
+            "client.api_keys[0].scopes: must list at least one scope",
+        ),
         (
             {"workspace_id": WS, "api_keys": [{"name": "k", "scopes": ["all:read"]}]},
-            "client.api_keys[0]: scopes ['all:read'] grant access to every resource: set allow_full_access",
+            "client.api_keys[0]: ['all:read'] grant access to every resource of the workspace: list narrower "
+            "scopes, or set allow_full_access: true",
         ),
-        ({"workspace_id": WS, "tags": [{"label": "   "}]}, "client.tags[0].label:"),
+        (
+            {"workspace_id": WS, "api_keys": [{"name": "k", "scopes": "campaigns:read"}]},
+            "client.api_keys[0].scopes: Input should be a valid list",
+        ),
+        ({"workspace_id": WS, "tags": [{"label": "   "}]}, "client.tags[0].label: must not be blank"),
         (
             {"workspace_id": WS, "tags": [{"label": "x", "campaigns": ["c1"]}]},
-            "client.tags[0].campaigns: campaigns[0]",
+            "client.tags[0].campaigns: item 0 'c1' is not a campaign id (a UUID)",
         ),
         (
             {"workspace_id": WS, "tags": [{"label": "x", "accounts": ["nobody"]}]},
-            "client.tags[0].accounts: accounts[0]",
+            "client.tags[0].accounts: item 0 'nobody' is not an email account",
         ),
         (
             {"workspace_id": WS, "tags": [{"label": "x", "colour": "red"}]},
-            "client.tags[0].colour: Extra inputs",
+            "client.tags[0].colour: unknown key (known keys: label, description,",
+        ),
+        (
+            {"workspace_id": WS, "tags": [{"label": "x", "on_destroy": "archive"}]},
+            "client.tags[0].on_destroy: Input should be 'keep' or 'delete'",
         ),
         (
             {"workspace_id": WS, "group_membership": {"acceptance_timeout": 0}},
-            "client.group_membership.acceptance_timeout",
+            "client.group_membership.acceptance_timeout: 0.0 must be a positive number of seconds",
         ),
         (
             {
@@ -111,9 +162,10 @@ def messages(raw: dict[str, Any]) -> str:
             {"workspace_id": WS, "tags": [{"label": "Outbound"}, {"label": " Outbound "}]},
             "tags[1].label 'Outbound' repeats tags[0]",
         ),
+        ({"workspace_id": WS, "memebers": []}, "client.memebers: unknown key (did you mean 'members'?)"),
     ],
 )
-def test_errors_name_the_path(raw: dict[str, Any], expected: str) -> None:
+def test_errors_name_the_path_and_say_what_to_do(raw: dict[str, Any], expected: str) -> None:
     assert expected in messages(raw)
 
 
@@ -121,7 +173,37 @@ def test_all_errors_are_reported_at_once() -> None:
     text = messages({"workspace_id": "x", "members": [{"email": "a@b.co", "role": "owner"}], "typo": 1})
     assert "client.workspace_id" in text
     assert "client.members[0].role" in text
-    assert "client.typo: Extra inputs are not permitted" in text
+    assert "client.typo: unknown key" in text
+
+
+def test_rules_are_the_providers_own() -> None:
+    # The schema wraps the very validators the resources run at preview: one place for each rule.
+    from instantly_pulumi import stack, validation
+    from instantly_pulumi.resources.workspace_member import WorkspaceMemberProvider
+
+    fields = WorkspaceMemberProvider.by_name
+    for name, alias, rule in (
+        ("role", stack.Role, validation.role),
+        ("nickname", stack.Nickname, validation.nickname),
+    ):
+        assert fields[name].check is rule
+        assert alias.__metadata__[0].func is rule
+        assert alias in typing.get_args(MemberSpec.model_fields[name].annotation)
+
+
+@pytest.mark.parametrize("preset", sorted(models.ACCESS_PRESETS))
+def test_access_presets_expand_to_the_documented_role_and_permissions(preset: str) -> None:
+    member = parse_client({"workspace_id": WS, "members": [{"email": "a@b.co", "access": preset}]}).members[0]
+    role, permissions = models.ACCESS_PRESETS[preset]
+    assert member.granted == (role, list(permissions) if permissions is not None else None)
+    assert role in models.ASSIGNABLE_ROLES
+    assert set(permissions or ()) <= models.PERMISSIONS
+
+
+def test_group_membership_waits_by_default() -> None:
+    spec = parse_client({"workspace_id": WS, "group_membership": {}})
+    assert spec.group_membership is not None
+    assert spec.group_membership.wait_for_acceptance is True
 
 
 def test_missing_value_is_explained() -> None:
@@ -134,3 +216,47 @@ def test_full_access_allowed_when_explicit() -> None:
         {"workspace_id": WS, "api_keys": [{"name": "k", "scopes": ["all:all"], "allow_full_access": True}]}
     )
     assert spec.api_keys[0].scopes == ["all:all"]
+
+
+def test_unknown_config_keys_are_refused_with_a_suggestion() -> None:
+    assert check_config_keys(["instantly:apiKey", "instantly-clients:client"]) == []
+    (problem,) = check_config_keys(["instantly:apikey"])
+    assert "unknown key 'instantly:apikey' (did you mean 'instantly:apiKey'?)" in problem
+    (problem,) = check_config_keys(["aws:region"])
+    assert "a client stack reads instantly:apiKey" in problem
+
+
+def test_unknown_top_level_keys_of_the_stack_file_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text("config: {}\nencryptionsalt: v1:abc\nconfg: {}\n")
+    (problem,) = check_stack_file(path)
+    assert "unknown top-level key 'confg'" in problem
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({}, "no Instantly API key: run `pulumi config set --secret instantly:apiKey`"),
+        ({"instantly:apiKey": "k", "instantly:baseUrl": "http://api.example.com"}, "plain http"),
+        ({"instantly:apiKey": "k", "instantly:baseUrl": "https://api.instantly.ai/api/v2"}, "adds /api/v2"),
+        ({"instantly:apiKey": "k", "instantly:baseUrl": "not a url"}, "is not a URL"),
+    ],
+)
+def test_load_checks_credentials_without_calling_the_api(
+    config: dict[str, Any], expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INSTANTLY_API_KEY", raising=False)
+    monkeypatch.delenv("INSTANTLY_BASE_URL", raising=False)
+    raw = {**config, f"{PROJECT}:{CONFIG_KEY}": f'{{"workspace_id": "{WS}"}}'}
+    with pytest.raises(StackFileError, match=re.escape(expected)):
+        load(raw)
+
+
+def test_load_reports_every_problem_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INSTANTLY_API_KEY", raising=False)
+    with pytest.raises(StackFileError) as info:
+        load({"instantly:baseUrl": "ftp://x", "instantly-clients:clinet": "{}"})
+    text = str(info.value)
+    assert "'instantly-clients:clinet' (did you mean 'instantly-clients:client'?)" in text
+    assert "is not a URL" in text
+    assert "has no `instantly-clients:client` value" in text

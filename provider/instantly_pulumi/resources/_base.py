@@ -1,26 +1,60 @@
-"""What the five providers share: configuration, the lazy client, validation and diff helpers.
+"""What the five resources share, derived from each one's field table.
 
-A provider object is pickled (by dill) into every resource's state, so it holds
-nothing but its class: credentials arrive in :meth:`InstantlyProvider.configure`
-inside the provider process, and the client is built on first use.
+:class:`InstantlyProvider` implements the dynamic-provider contract once:
+``check`` runs every field's validator (no API call, except the reads a
+changed object needs), ``diff`` compares the fields as the table says,
+``create`` adopts by natural key or creates and reconciles a lost create,
+``read`` takes the object from the workspace's list (shared per process, so N
+objects cost ceil(N/100) calls) and reports drift on every field the API
+carries, ``update`` patches what changed, ``delete`` keeps what was adopted
+unless told otherwise. Every write goes through :func:`converge`.
+
+A resource module keeps only what is its own: its field table, where its
+objects live, how to find one by natural key, and what truly differs (an API
+key's orphan proof, a group invitation's waiting, a tag's assignments).
+
+A provider object is pickled (by dill) into every resource's state, so it
+holds nothing but its class: credentials arrive in :meth:`configure` inside the
+provider process, and the client is built on first use.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+import functools
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
 from pulumi.output import Unknown
 
-from instantly_pulumi import models
 from instantly_pulumi.client import Credentials, InstantlyClient, client_for
-from instantly_pulumi.errors import NotFoundError
+from instantly_pulumi.errors import (
+    AdoptionError,
+    ApiError,
+    InstantlyError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+)
+from instantly_pulumi.resources import _grpc
+from instantly_pulumi.resources._converge import Attempts, converge
+from instantly_pulumi.resources._fields import ADOPTED, Change, Field
 
-PROVIDER_KEY = "__provider"
-_CONFIG_KEYS = ("instantly:apiKey", "instantly:baseUrl")
+_CONFIG_KEYS = ("instantly:apiKey", "instantly:baseUrl", "instantly:timeout")
+_SURFACED = ("check", "diff", "create", "read", "update", "delete")
 
 
 def is_unknown(value: Any) -> bool:
@@ -28,26 +62,56 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def _same(old: Any, new: Any, as_set: bool) -> bool:
-    if is_unknown(new):
-        return False
-    if as_set:
-        return set(old or []) == set(new or [])
-    return (old if old != "" else None) == (new if new != "" else None)
+def failure(field: str, reason: str) -> CheckFailure:
+    """A check failure naming ``field``."""
+    return CheckFailure(field, f"{field}: {reason}")
+
+
+def _surfaced(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Errors of ours reach the user as they are written (no SDK prefix)."""
+
+    @functools.wraps(method)
+    def call(self: InstantlyProvider, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        except InstantlyError as exc:
+            _grpc.fail(exc)
+
+    return call
 
 
 class InstantlyProvider(ResourceProvider):
-    """Base of the five providers.
+    """Base of the five providers; subclasses declare a field table and where objects live.
 
-    Subclasses declare ``kind`` (for messages), ``inputs`` (every input
-    field), ``replace_on`` (fields whose change replaces the object) and
-    ``set_fields`` (list fields compared as sets).
+    Class attributes a subclass sets:
+
+    * ``kind`` — how an object is named in messages (``workspace member``);
+    * ``fields`` — the field table (:class:`~instantly_pulumi.resources._fields.Field`);
+    * ``path`` — the API collection (``/workspace-members``);
+    * ``has_get`` / ``has_patch`` — whether ``GET``/``PATCH {path}/{id}`` exist.
     """
 
     kind: ClassVar[str] = "object"
+    fields: ClassVar[tuple[Field, ...]] = ()
+    path: ClassVar[str] = ""
+    has_get: ClassVar[bool] = True
+    has_patch: ClassVar[bool] = True
+
+    # Derived from ``fields`` by __init_subclass__.
+    by_name: ClassVar[dict[str, Field]] = {}
     inputs: ClassVar[tuple[str, ...]] = ()
-    replace_on: ClassVar[tuple[str, ...]] = ()
-    set_fields: ClassVar[tuple[str, ...]] = ()
+    outputs: ClassVar[tuple[str, ...]] = ()
+    natural_key: ClassVar[Field | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.by_name = {f.name: f for f in cls.fields}
+        cls.inputs = tuple(f.name for f in cls.fields if not f.output)
+        cls.outputs = tuple(f.name for f in cls.fields if f.output)
+        cls.natural_key = next((f for f in cls.fields if f.natural_key), None)
+        for name in _SURFACED:
+            if name in cls.__dict__:
+                setattr(cls, name, _surfaced(cls.__dict__[name]))
 
     def __init__(self) -> None:
         self._config: dict[str, Any] | None = None
@@ -76,97 +140,467 @@ class InstantlyProvider(ResourceProvider):
         """The process-wide client for these credentials, built on first use."""
         return client_for(self.credentials)
 
-    # -- check ------------------------------------------------------------------------------------
+    # -- naming ------------------------------------------------------------------------------------
 
-    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        """Failures for ``news``; unknown values are skipped. Overridden per resource."""
-        return []
+    def workspace(self, props: Mapping[str, Any]) -> str | None:
+        """The workspace the object lives in (None: the key's own)."""
+        ws = props.get("workspace_id")
+        return ws if isinstance(ws, str) else None
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate at preview, without any API call."""
-        failures = self.validate(news)
-        ws = news.get("workspace_id")
-        if "workspace_id" in self.inputs and ws is not None and not is_unknown(ws) and not _uuid(ws):
-            failures.append(CheckFailure("workspace_id", f"{ws!r} is not a workspace id (UUID)"))
+    def label(self, props: Mapping[str, Any], id_: str = "") -> str:
+        """How the object is named in messages: its natural key, else its id."""
+        key = props.get(self.natural_key.name) if self.natural_key else None
+        return repr(key) if key is not None else (id_ or "?")
+
+    def target(self, props: Mapping[str, Any], id_: str = "") -> str:
+        """The object and its workspace, for messages."""
+        ws = self.workspace(props)
+        where = f"workspace {ws}" if ws else "the key's workspace"
+        return f"{self.label(props, id_)} in {where}"
+
+    # -- check (preview) -------------------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate at preview; reads only for what changed (a no-op preview makes no request)."""
+        self.credentials  # noqa: B018 — a missing key or bad base URL fails here, before any call
+        failures: list[CheckFailure] = []
+        for f in self.fields:
+            if f.output:
+                continue
+            value = news.get(f.name)
+            if is_unknown(value) or (isinstance(value, list) and any(is_unknown(v) for v in value)):
+                continue
+            if value is None:
+                if f.required:
+                    failures.append(failure(f.name, "is required"))
+                continue
+            if f.check is not None:
+                try:
+                    f.check(value)
+                except ValueError as exc:
+                    failures.append(failure(f.name, str(exc)))
+        if not failures:
+            failures += self.validate(news)
+        if not failures:
+            failures += self.check_live(olds, news)
         return CheckResult(news, failures)
 
-    # -- diff -------------------------------------------------------------------------------------
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        """Rules across fields (overridden where a resource has some)."""
+        return []
+
+    def check_live(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
+        """Rules that need a read; called only when every field is valid."""
+        return self.check_agency_workspace(olds, news)
+
+    def own_workspace(self) -> str | None:
+        """The API key's own workspace id (one read per process), None when the key may not read it."""
+        return _own_workspace(self.client)
+
+    def check_agency_workspace(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[CheckFailure]:
+        """Refuse to manage the agency's own workspace unless the stack says so explicitly."""
+        ws = news.get("workspace_id")
+        if (
+            "workspace_id" not in self.inputs
+            or not isinstance(ws, str)
+            or ws == olds.get("workspace_id")
+            or news.get("allow_agency_workspace")
+        ):
+            return []
+        if ws == self.own_workspace():
+            return [
+                failure(
+                    "workspace_id",
+                    f"{ws} is the API key's own workspace (the agency's), not a client's: a client stack "
+                    "must not manage the agency's own members, keys and tags. If this stack is meant to, "
+                    "set agency_workspace: true in the stack file (allow_agency_workspace)",
+                )
+            ]
+        return []
+
+    # -- diff ------------------------------------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Compare old outputs with new inputs; list the fields that force replacement."""
+        """Compare old outputs with new inputs as the field table says."""
         changed = [
-            k
-            for k in self.inputs
-            if not _same(olds.get(k), news.get(k), k in self.set_fields)
-            and not self.equivalent(k, olds, news)
+            f.name
+            for f in self.fields
+            if not f.output
+            and f.change is not Change.IGNORE
+            and (is_unknown(news.get(f.name)) or not f.same(olds.get(f.name), news.get(f.name)))
         ]
-        replaces = [k for k in changed if k in self.replace_on]
+        changed += self.pending_changes(olds, news)
+        replaces = [name for name in changed if self.by_name[name].change is Change.REPLACE]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
-    def equivalent(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
-        """Resource-specific equivalence (e.g. emails compare case-insensitively)."""
+    def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """Fields that must be updated although the file did not change them (none by default)."""
+        return []
+
+    # -- the outputs --------------------------------------------------------------------------------
+
+    def outs(self, props: Mapping[str, Any], obj: Mapping[str, Any], adopted: bool) -> dict[str, Any]:
+        """State from the declared inputs and the API's object: the API wins on every field it carries."""
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            if f is ADOPTED or f.name == ADOPTED.name:
+                out[f.name] = adopted
+            elif f.carried:
+                out[f.name] = props.get(f.name)
+            elif f.api or f.output:
+                out[f.name] = obj.get(f.wire)
+            else:
+                out[f.name] = props.get(f.name)
+        return out
+
+    def input_values(self, outs: Mapping[str, Any]) -> dict[str, Any]:
+        """The inputs part of ``outs`` (what the next diff compares against)."""
+        return {k: outs.get(k) for k in self.inputs}
+
+    # -- where objects live (overridden per resource) ---------------------------------------------
+
+    def acting_workspace(self, props: Mapping[str, Any]) -> str | None:
+        """The workspace API calls act in (``x-as-workspace``)."""
+        return self.workspace(props)
+
+    def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The create body: every API field that has a value."""
+        return {f.wire: props[f.name] for f in self.fields if f.api and props.get(f.name) is not None}
+
+    def search_params(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """List filters that narrow a natural-key search (exact matching happens in :meth:`matches`)."""
+        return {}
+
+    def matches(self, obj: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+        """Whether ``obj`` is the object with ``props``'s natural key (exactly, never a near miss)."""
+        key = self.natural_key
+        return key is not None and key.same(obj.get(key.wire), props.get(key.name))
+
+    def duplicate(self, exc: ApiError) -> bool:
+        """Whether the API refused a create because the natural key is taken."""
         return False
 
-    # -- helpers ----------------------------------------------------------------------------------
+    def duplicate_hint(self) -> str:
+        """What to do when the natural key is taken by an object the stack did not create."""
+        key = self.natural_key.name if self.natural_key else "key"
+        return f"a {self.kind} with this {key} exists already: set adopt: true to take it over"
 
-    def pick_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
-        """The input fields of ``props`` (never ``__provider``)."""
-        return {k: props.get(k) for k in self.inputs}
+    # -- reads ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def target(name: str, workspace_id: str | None) -> str:
-        """How an object is named in error messages."""
-        where = f"workspace {workspace_id}" if workspace_id else "the key's workspace"
-        return f"{name} in {where}"
+    def find(self, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The object with ``props``'s natural key, read fresh from the API."""
+        for obj in self.client.paginate(
+            self.path,
+            operation=f"find {self.kind}",
+            target=self.target(props),
+            workspace_id=self.acting_workspace(props),
+            params=self.search_params(props),
+        ):
+            if self.matches(obj, props):
+                return obj
+        return None
 
-    @staticmethod
-    def ignore_missing(call: Callable[[], Any]) -> None:
-        """Run a delete; an object already gone is success."""
-        with contextlib.suppress(NotFoundError):
-            call()
+    def listed(self, props: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every object of the collection in the object's workspace (cached per process)."""
+        ws = self.acting_workspace(props)
+        return self.client.list_cached(
+            self.path, operation=f"list {self.kind}s", target=self.target(props), workspace_id=ws
+        )
+
+    def fetch(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The object as it is now, from the shared listing; None when it is gone."""
+        return next((o for o in self.listed(props) if o.get("id") == id_), None)
+
+    def fetch_fresh(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The object as it is now, bypassing the cache (after an ambiguous write)."""
+        ws = self.acting_workspace(props)
+        if not self.has_get:
+            self.client.invalidate(self.path, ws)
+            return self.fetch(id_, props)
+        try:
+            obj: dict[str, Any] = self.client.request(
+                "GET",
+                f"{self.path}/{id_}",
+                operation=f"read {self.kind}",
+                target=self.target(props, id_),
+                workspace_id=ws,
+            )
+        except NotFoundError:
+            return None
+        return obj
+
+    # -- create -------------------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Adopt by natural key (with ``adopt``), else create; a lost create is found, not repeated."""
+        if props.get("adopt") and self.natural_key is not None:
+            existing = self.find(props)
+            if existing is not None:
+                obj = self.adopt(existing, props)
+                return CreateResult(obj["id"], self.outs(props, obj, adopted=True))
+        obj, adopted = self.create_object(props)
+        self.client.invalidate(self.path, self.acting_workspace(props))
+        return CreateResult(obj["id"], self.outs(props, obj, adopted=adopted))
+
+    def create_object(self, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """POST the object until it is confirmed; (object, adopted)."""
+        ws, operation = self.acting_workspace(props), f"create {self.kind}"
+        attempts_seen: list[Attempts] = []
+
+        def write() -> tuple[dict[str, Any], bool]:
+            try:
+                obj: dict[str, Any] = self.client.request(
+                    "POST",
+                    self.path,
+                    operation=operation,
+                    target=self.target(props),
+                    workspace_id=ws,
+                    json=self.body(props),
+                )
+            except ApiError as exc:
+                if not self.duplicate(exc):
+                    raise
+                # Taken: by our own earlier attempt that answered ambiguously, or by someone else.
+                found = self.recover(props, attempts_seen[0]) if attempts_seen else self.claim(props)
+                if found is not None:
+                    return found
+                raise type(exc)(
+                    exc.operation, exc.target, exc.status, exc.server_message, self.duplicate_hint()
+                ) from None
+            return obj, False
+
+        def reconcile(attempts: Attempts) -> tuple[dict[str, Any], bool] | None:
+            attempts_seen[:] = [attempts]
+            return self.recover(props, attempts)
+
+        return converge(self.client, operation, self.target(props), write, reconcile)
+
+    def recover(self, props: Mapping[str, Any], attempts: Attempts) -> tuple[dict[str, Any], bool] | None:
+        """After an ambiguous create: the object our attempt made, or None if it did not land.
+
+        An object found by natural key counts as ours (created, not adopted)
+        only if the API created it during the attempts; one that existed before
+        is what the API would have refused as a duplicate.
+        """
+        if self.natural_key is None:
+            return None
+        found = self.find(props)
+        if found is None:
+            return None
+        if attempts.covers(found.get("timestamp_created")):
+            return found, False
+        if props.get("adopt"):
+            return self.adopt(found, props), True
+        raise AdoptionError(f"create {self.kind} {self.target(props)}: {self.duplicate_hint()}")
+
+    def claim(self, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool] | None:
+        """When a first create is refused as a duplicate: an existing object that is provably
+        this stack's to take as created (none by default: the user must say ``adopt``)."""
+        return None
+
+    def adopt(self, existing: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        """Take ``existing`` over: refuse what the API cannot change, PATCH what differs (one call)."""
+        stuck = [
+            f.name
+            for f in self.fields
+            if f.api
+            and f.change is Change.REPLACE
+            and not f.natural_key
+            and props.get(f.name) is not None
+            and not f.same(existing.get(f.wire), props.get(f.name))
+        ]
+        if stuck:
+            shown = ", ".join(f"{name} {existing.get(self.by_name[name].wire)!r}" for name in stuck)
+            raise AdoptionError(
+                f"adopt {self.kind} {self.target(props)}: it exists with {shown}, which the API cannot "
+                "change: declare the values it has, or remove it by hand and let the stack create it"
+            )
+        patch = self.patch_body(existing, props)
+        if not patch:
+            return existing
+        return self.patch(existing["id"], patch, props)
+
+    # -- update -------------------------------------------------------------------------------------------
+
+    def patch_body(self, current: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        """The PATCH that brings ``current`` (an API object) to the declared ``props``."""
+        return {
+            f.wire: props.get(f.name)
+            for f in self.fields
+            if f.change is Change.PATCH and not f.same(current.get(f.wire), props.get(f.name))
+        }
+
+    def patch(self, id_: str, body: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        """PATCH until confirmed (an ambiguous failure is checked by reading the object)."""
+        ws, operation = self.acting_workspace(props), f"update {self.kind}"
+
+        def write() -> dict[str, Any]:
+            obj: dict[str, Any] = self.client.request(
+                "PATCH",
+                f"{self.path}/{id_}",
+                operation=operation,
+                target=self.target(props, id_),
+                workspace_id=ws,
+                json=body,
+            )
+            return obj
+
+        def reconcile(_attempts: Attempts) -> dict[str, Any] | None:
+            now = self.fetch_fresh(id_, props)
+            if now is None:
+                raise NotFoundError(
+                    operation,
+                    self.target(props, id_),
+                    404,
+                    "Resource not found",
+                    "it was deleted outside Pulumi: run `pulumi refresh`, then `pulumi up`",
+                )
+            return now if not self.patch_body(now, props) else None
+
+        obj = converge(self.client, operation, self.target(props, id_), write, reconcile)
+        self.client.invalidate(self.path, ws)
+        return obj
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """PATCH what changed (one call); options are only recorded. Returns the whole state."""
+        current = {f.wire: olds.get(f.name) for f in self.fields if f.api or f.output}
+        body = self.patch_body(current, news)
+        obj = {**current, **self.patch(id_, body, news)} if body else current
+        return UpdateResult(self.outs({**olds, **news}, obj, adopted=bool(olds.get(ADOPTED.name))))
+
+    # -- read ---------------------------------------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The object from the workspace's listing (shared by the process's reads); gone reads as gone."""
+        obj = self.fetch(id_, props)
+        if obj is None or not self.alive(obj):
+            return ReadResult("", {})
+        outs = self.outs(props, obj, adopted=bool(props.get(ADOPTED.name)))
+        return ReadResult(id_, outs, self.input_values(outs))
+
+    def alive(self, obj: Mapping[str, Any]) -> bool:
+        """Whether a listed object still counts as existing (e.g. not a rejected invitation)."""
+        return True
+
+    # -- delete -------------------------------------------------------------------------------------------
+
+    def keeps(self, props: Mapping[str, Any]) -> bool:
+        """``on_destroy``: keep what was adopted and delete what was created, unless the file says."""
+        choice = props.get("on_destroy")
+        if choice in ("keep", "delete"):
+            return bool(choice == "keep")
+        return bool(props.get(ADOPTED.name))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """DELETE until confirmed gone (already gone is fine) — or nothing, for what is kept."""
+        if self.keeps(props):
+            return
+        self.delete_object(id_, props)
+
+    def delete_object(self, id_: str, props: Mapping[str, Any]) -> None:
+        """DELETE ``id_``; an ambiguous failure is checked by reading whether it is gone."""
+        ws, operation = self.acting_workspace(props), f"delete {self.kind}"
+
+        def write() -> bool:
+            with contextlib.suppress(NotFoundError):  # already gone is gone
+                self.client.request(
+                    "DELETE",
+                    f"{self.path}/{id_}",
+                    operation=operation,
+                    target=self.target(props, id_),
+                    workspace_id=ws,
+                )
+            return True
+
+        def reconcile(_attempts: Attempts) -> bool | None:
+            return True if self.fetch_fresh(id_, props) is None else None
+
+        converge(self.client, operation, self.target(props, id_), write, reconcile)
+        self.client.invalidate(self.path, ws)
 
 
-def _uuid(value: Any) -> bool:
-    return isinstance(value, str) and models.is_uuid(value)
+def _own_workspace(client: InstantlyClient) -> str | None:
+    def read() -> str | None:
+        try:
+            ws = client.request(
+                "GET", "/workspaces/current", operation="read", target="the API key's own workspace"
+            )
+        except (PermissionDeniedError, PaymentRequiredError, NotFoundError):
+            return None  # the key may not tell; nothing to compare
+        return ws.get("id") if isinstance(ws, dict) else None
+
+    found: str | None = client.remember("own-workspace", read)
+    return found
 
 
-def failure(field: str, reason: str) -> CheckFailure:
-    """A check failure naming ``field``."""
-    return CheckFailure(field, f"{field}: {reason}")
+for _name in _SURFACED:
+    setattr(InstantlyProvider, _name, _surfaced(getattr(InstantlyProvider, _name)))
 
 
-def check_uuid(news: Mapping[str, Any], field: str, what: str) -> list[CheckFailure]:
-    """A failure unless ``news[field]`` is a UUID (or unknown)."""
-    value = news.get(field)
-    if is_unknown(value):
-        return []
-    if value is None:
-        return [failure(field, "is required")]
-    return [] if _uuid(value) else [failure(field, f"{value!r} is not {what} (a UUID)")]
+class InstantlyResource(Resource):
+    """Base of the five public resources: ``Cls(resource_name, args=None, opts=None, **inputs)``.
+
+    The provider class's field table gives the inputs (defaults, required
+    ones), the outputs (declared as None so the program can read them) and
+    the secret outputs (marked where they are born).
+    """
+
+    provider_class: ClassVar[type[InstantlyProvider]]
+
+    def __init_subclass__(cls, provider: type[InstantlyProvider] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if provider is not None:
+            cls.provider_class = provider
+            cls.__annotations__ = {f.name: f"pulumi.Output[{f.type_}]" for f in provider.fields}
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **inputs: Any,
+    ) -> None:
+        provider = self.provider_class
+        # Not dataclasses.asdict: it deep-copies, and inputs may be Outputs.
+        props: dict[str, Any] = (
+            {f.name: getattr(args, f.name) for f in dataclasses.fields(args)} if args is not None else {}
+        )
+        props.update(inputs)
+        unknown = sorted(set(props) - set(provider.inputs))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown input(s) {', '.join(map(repr, unknown))}")
+        missing = [f.name for f in provider.fields if f.required and props.get(f.name) is None]
+        if missing:
+            raise TypeError(
+                f"{type(self).__name__}: missing required input(s) {', '.join(repr(m) for m in missing)}"
+            )
+        for f in provider.fields:
+            if f.output:
+                props[f.name] = None
+            elif props.get(f.name) is None and f.default is not None:
+                props[f.name] = f.default
+        secrets = [f.name for f in provider.fields if f.secret]
+        if secrets:
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=secrets)
+            )
+        super().__init__(provider(), resource_name, props, opts)
+
+    if TYPE_CHECKING:
+        # Outputs are declared by the field table (one per field), not as class attributes.
+        def __getattr__(self, name: str) -> pulumi.Output[Any]: ...
 
 
-def check_list(
-    news: Mapping[str, Any], field: str, ok: Callable[[Any], bool], what: str
-) -> list[CheckFailure]:
-    """Failures for a required non-empty list whose items must satisfy ``ok``."""
-    value = news.get(field)
-    if is_unknown(value):
-        return []
-    if not isinstance(value, list | tuple) or not value:
-        return [failure(field, "must be a non-empty list")]
-    return [
-        failure(field, f"item {i} {item!r} is not {what}")
-        for i, item in enumerate(value)
-        if not is_unknown(item) and not ok(item)
+def args_class(name: str, provider: type[InstantlyProvider], doc: str) -> type:
+    """The ``…Args`` dataclass of a resource, generated from its field table."""
+    inputs = [f for f in provider.fields if not f.output]
+    ordered = [f for f in inputs if f.required] + [f for f in inputs if not f.required]
+    spec = [
+        (f.name, Any, dataclasses.field(default=f.default, metadata={"doc": f.doc}))
+        if not f.required
+        else (f.name, Any, dataclasses.field(metadata={"doc": f.doc}))
+        for f in ordered
     ]
-
-
-def merge_inputs(cls_name: str, args: Any, inputs: dict[str, Any], required: Iterable[str]) -> dict[str, Any]:
-    """Props from an ``…Args`` dataclass and keyword inputs (keywords win), required ones checked."""
-    # Not dataclasses.asdict: it deep-copies, and inputs may be Outputs.
-    props: dict[str, Any] = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)} if args else {}
-    props.update(inputs)
-    missing = [k for k in required if props.get(k) is None]
-    if missing:
-        raise TypeError(f"{cls_name}: missing required input(s) {', '.join(repr(m) for m in missing)}")
-    return props
+    lines = [doc, "", "Fields:", ""]
+    lines += [f"* ``{f.name}`` ({f.type_}{', required' if f.required else ''}): {f.doc}" for f in ordered]
+    return dataclasses.make_dataclass(name, spec, namespace={"__doc__": "\n".join(lines)})

@@ -1,195 +1,204 @@
 """SubWorkspace: a client workspace's membership in the agency's workspace group.
 
 Created from the admin (the key's own) workspace as an invitation that stays
-``pending`` until the sub-workspace's owner accepts. Optionally waits for the
-acceptance. A rejected invitation reads as gone, so the next ``pulumi up``
-invites again. Only ``sub_workspace_id`` replaces; there is nothing to update.
+``pending`` until the sub-workspace's owner accepts. A rejected invitation
+reads as gone, so the next ``pulumi up`` invites again. Only
+``sub_workspace_id`` replaces; the other inputs steer the provider.
+
+What is this resource's own is the waiting. With ``wait_for_acceptance``,
+create (or a later update) polls the invitation and writes a line every few
+seconds saying what it waits for and how to accept. If the owner has not
+accepted in time, the invitation stays in Pulumi's state, marked as not
+initialised: nothing that acts in the client workspace runs (it would only be
+refused), the next ``pulumi up`` waits again for the same invitation, and
+``destroy`` revokes it. An invitation of this agency that is still pending is
+taken as the stack's own (no 409 after an interrupted run).
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, UpdateResult
 
-from instantly_pulumi.errors import ConflictError, InstantlyError, NotFoundError
-from instantly_pulumi.resources._base import InstantlyProvider, check_uuid, failure, is_unknown, merge_inputs
+from instantly_pulumi import validation
+from instantly_pulumi.errors import AcceptanceError, ApiError, ConflictError
+from instantly_pulumi.resources import _grpc
+from instantly_pulumi.resources._base import InstantlyProvider, InstantlyResource, args_class, failure
+from instantly_pulumi.resources._converge import Attempts
+from instantly_pulumi.resources._fields import ADOPT, ADOPTED, ON_DESTROY, Change, Field
 
-PATH = "/workspace-group-members"
 POLL_SECONDS = 1.0
-DEFAULT_TIMEOUT = 300
-
-
-class AcceptanceError(InstantlyError):
-    """The invitation was rejected, or not accepted in time."""
-
-
-@dataclass
-class SubWorkspaceArgs:
-    """Inputs of a :class:`SubWorkspace`."""
-
-    sub_workspace_id: pulumi.Input[str]
-    """The workspace to bring into the group; a change replaces."""
-    wait_for_acceptance: pulumi.Input[bool] = False
-    """Wait during create until the sub-workspace's owner accepts."""
-    acceptance_timeout: pulumi.Input[int] | None = None
-    """Seconds to wait (default 300)."""
-    adopt: pulumi.Input[bool] = False
-    """Take over a pending or accepted membership of this workspace instead of inviting again."""
+"""How often a waiting create reads the invitation."""
+REPORT_SECONDS = 5.0
+"""How often it says that it is still waiting."""
+DEFAULT_TIMEOUT = 300.0
+"""Seconds to wait for acceptance when ``acceptance_timeout`` is not set."""
 
 
 class SubWorkspaceProvider(InstantlyProvider):
     """Workspace group memberships through ``/api/v2/workspace-group-members``."""
 
     kind = "group membership"
-    inputs = ("sub_workspace_id", "wait_for_acceptance", "acceptance_timeout", "adopt")
-    replace_on = ("sub_workspace_id",)
+    path = "/workspace-group-members"
+    has_patch = False
+    fields = (
+        Field(
+            "sub_workspace_id",
+            "The workspace to bring into the agency's group; a change replaces.",
+            Change.REPLACE,
+            required=True,
+            natural_key=True,
+            api=True,
+            check=validation.workspace_id,
+        ),
+        Field(
+            "wait_for_acceptance",
+            "Wait during ``pulumi up`` until the sub-workspace's owner accepts (saying so every 5 s).",
+            Change.RECORD,
+            type_="bool",
+            default=False,
+        ),
+        Field(
+            "acceptance_timeout",
+            "Seconds to wait (default 300). When they run out the invitation stays in the state and the next "
+            "``pulumi up`` waits again.",
+            Change.RECORD,
+            type_="float",
+            check=validation.positive_seconds,
+        ),
+        ADOPT,
+        ON_DESTROY,
+        Field("status", "``pending``, ``accepted`` or ``rejected``."),
+        Field("admin_workspace_id", "The group's admin workspace (the API key's own)."),
+        Field("sub_workspace_name", "The member workspace's name."),
+        Field("timestamp_created", "When the invitation was sent."),
+        ADOPTED,
+    )
 
-    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        out = check_uuid(news, "sub_workspace_id", "a workspace id")
-        timeout = news.get("acceptance_timeout")
-        if (
-            timeout is not None
-            and not is_unknown(timeout)
-            and not (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0)
-        ):
-            out.append(failure("acceptance_timeout", "must be a positive number of seconds"))
-        return out
+    def acting_workspace(self, props: Mapping[str, Any]) -> str | None:
+        return None  # memberships are managed from the admin (the key's own) workspace
 
-    def equivalent(self, field: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
-        # How to create (wait, adopt) is not part of the membership itself.
-        return field != "sub_workspace_id"
+    def target(self, props: Mapping[str, Any], id_: str = "") -> str:
+        return f"of workspace {props.get('sub_workspace_id')}"
 
-    def _outs(self, props: dict[str, Any], member: dict[str, Any]) -> dict[str, Any]:
-        return {
-            **self.pick_inputs(props),
-            "status": member.get("status"),
-            "admin_workspace_id": member.get("admin_workspace_id"),
-            "sub_workspace_name": member.get("sub_workspace_name"),
-            "timestamp_created": member.get("timestamp_created"),
-        }
+    def check_live(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
+        sub = news.get("sub_workspace_id")
+        if sub != olds.get("sub_workspace_id") and sub == self.own_workspace():
+            return [
+                failure(
+                    "sub_workspace_id",
+                    f"{sub} is the API key's own workspace (the agency's): it is the group's admin and "
+                    "cannot be its own sub-workspace; give the client's workspace id",
+                )
+            ]
+        return []
 
-    def _find(self, sub: str) -> dict[str, Any] | None:
-        for member in self.client.paginate(
-            PATH, operation="find group membership", target=f"of workspace {sub}"
-        ):
-            if member.get("sub_workspace_id") == sub and member.get("status") in ("pending", "accepted"):
-                return member
-        return None
+    def matches(self, obj: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+        return super().matches(obj, props) and self.alive(obj)
+
+    def alive(self, obj: Mapping[str, Any]) -> bool:
+        return obj.get("status") in ("pending", "accepted")
+
+    def duplicate(self, exc: ApiError) -> bool:
+        return isinstance(exc, ConflictError)
+
+    def duplicate_hint(self) -> str:
+        return (
+            "the workspace already has a parent or an invitation, or one of the two workspaces is itself a "
+            "sub-workspace (a workspace cannot be an admin and a sub at once); if the membership is this "
+            "agency's, set adopt: true"
+        )
+
+    def claim(self, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool] | None:
+        # This agency's own invitation that is still pending (say, an earlier `pulumi up` was
+        # interrupted while it waited): it is what the stack declares, so take it as created.
+        found = self.find(props)
+        return (found, False) if found is not None and found.get("status") == "pending" else None
+
+    def recover(self, props: Mapping[str, Any], attempts: Attempts) -> tuple[dict[str, Any], bool] | None:
+        return self.claim(props) or super().recover(props, attempts)
+
+    # -- waiting ----------------------------------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """One POST (an invitation), or with ``adopt`` take over the existing one (one list)."""
-        sub = props["sub_workspace_id"]
-        member = self._find(sub) if props.get("adopt") else None
-        if member is None:
-            try:
-                member = self.client.request(
-                    "POST",
-                    PATH,
-                    operation="invite into the workspace group",
-                    target=f"workspace {sub}",
-                    json={"sub_workspace_id": sub},
-                )
-            except ConflictError as exc:
-                raise ConflictError(
-                    exc.operation,
-                    exc.target,
-                    exc.status,
-                    exc.server_message,
-                    f"workspace {sub} already has a parent or a pending invitation, or one of the "
-                    "two workspaces is itself a sub-workspace (a workspace cannot be an admin and a "
-                    "sub at once); if the membership is this agency's, set adopt: true",
-                ) from None
-        if props.get("wait_for_acceptance") and member.get("status") != "accepted":
-            member = self._wait(member, float(props.get("acceptance_timeout") or DEFAULT_TIMEOUT))
-        return CreateResult(member["id"], self._outs(props, member))
+        """Invite (or adopt), then wait for acceptance when asked to."""
+        created = InstantlyProvider.create(self, props)
+        outs: dict[str, Any] = created.outs or {}
+        if props.get("wait_for_acceptance") and outs.get("status") != "accepted":
+            adopted = bool(outs.get(ADOPTED.name))
+            member = self.wait(str(created.id), props, adopted=adopted)
+            return CreateResult(created.id, self.outs(props, member, adopted=adopted))
+        return created
 
-    def _wait(self, member: dict[str, Any], timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        sub = member.get("sub_workspace_id")
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Nothing to call for the options; wait again if the invitation is still pending."""
+        result = InstantlyProvider.update(self, id_, olds, news)
+        if news.get("wait_for_acceptance") and (result.outs or {}).get("status") != "accepted":
+            adopted = bool(olds.get(ADOPTED.name))
+            member = self.wait(id_, {**olds, **news}, adopted=adopted)
+            return UpdateResult(self.outs({**olds, **news}, member, adopted=adopted))
+        return result
+
+    def wait(self, id_: str, props: dict[str, Any], *, adopted: bool) -> dict[str, Any]:
+        """Poll the invitation until it is accepted; keep it in the state if time runs out."""
+        timeout = float(props.get("acceptance_timeout") or DEFAULT_TIMEOUT)
+        sub = props.get("sub_workspace_id")
+        started = time.monotonic()
+        reported = -REPORT_SECONDS
         while True:
-            member = self.client.request(
-                "GET", f"{PATH}/{member['id']}", operation="wait for acceptance", target=f"of workspace {sub}"
-            )
+            member = self.fetch_fresh(id_, props)
+            status = member.get("status") if member is not None else "withdrawn"
+            if member is None or status == "rejected":
+                raise AcceptanceError(
+                    f"the invitation of workspace {sub} into the agency's group was {status}: ask its owner "
+                    "to accept a new one and run `pulumi up` again (it invites again), or remove "
+                    "group_membership"
+                )
             if member.get("status") == "accepted":
                 return member
-            if member.get("status") == "rejected":
-                raise AcceptanceError(f"the invitation of workspace {sub} into the group was rejected")
-            if time.monotonic() >= deadline:
-                raise AcceptanceError(
-                    f"the invitation {member['id']} of workspace {sub} was not accepted within "
-                    f"{timeout:.0f}s; it stays pending: once its owner accepts, "
-                    "run `pulumi up` again with adopt: true"
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                _grpc.fail_partially(
+                    AcceptanceError(
+                        f"the invitation of workspace {sub} into the agency's group was not accepted within "
+                        f"{timeout:.0f}s. It stays pending and stays in this stack: once its owner accepts, "
+                        "run `pulumi up` again (it waits again, for the same invitation); `pulumi destroy` "
+                        "withdraws it"
+                    ),
+                    id_,
+                    self.outs(props, member, adopted=adopted),
+                    props,
                 )
-            time.sleep(POLL_SECONDS)
+            if waited - reported >= REPORT_SECONDS:
+                reported = waited
+                print(self.waiting_message(member, waited, timeout), file=sys.stderr, flush=True)
+            self.client.sleep(POLL_SECONDS)
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """One GET; a rejected or removed membership reads as gone (the next up invites again)."""
-        try:
-            member = self.client.request(
-                "GET",
-                f"{PATH}/{id_}",
-                operation="read group membership",
-                target=f"of workspace {props.get('sub_workspace_id')}",
-            )
-        except NotFoundError:
-            return ReadResult("", {})
-        if member.get("status") == "rejected":
-            return ReadResult("", {})
-        outs = self._outs(props, member)
-        return ReadResult(id_, outs, self.pick_inputs(outs))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Nothing to call: only creation options changed."""
-        return UpdateResult({**olds, **self.pick_inputs(news)})
-
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """One DELETE (removes the sub-workspace from the group); already gone is fine."""
-        self.ignore_missing(
-            lambda: self.client.request(
-                "DELETE",
-                f"{PATH}/{id_}",
-                operation="remove from the workspace group",
-                target=f"workspace {props.get('sub_workspace_id')}",
-            )
+    def waiting_message(self, member: Mapping[str, Any], waited: float, timeout: float) -> str:
+        """One line: what is awaited, for how long, and how to accept."""
+        name = member.get("sub_workspace_name") or "the client"
+        how = "its owner accepts it in Instantly (workspace group invitations)"
+        base = self.credentials.base_url
+        if base.startswith("http://"):  # plain http is only ever allowed for a loopback sandbox
+            accept = f"{base}/_sandbox/workspace-group-members/{member['id']}/accept"
+            how += f"; on the sandbox: curl -X POST {accept}"
+        return (
+            f"group-membership: waiting for {name!s} ({member.get('sub_workspace_id')}) to accept the "
+            f"agency's invitation, {waited:.0f}s of {timeout:.0f}s — {how}"
         )
 
 
-class SubWorkspace(Resource, module="instantly", name="SubWorkspace"):
+class SubWorkspace(InstantlyResource, provider=SubWorkspaceProvider, module="instantly", name="SubWorkspace"):
     """A workspace's membership in the key's workspace group (the key's workspace is the admin).
 
     ``SubWorkspace(resource_name, args=None, opts=None, **inputs)``; inputs as in :class:`SubWorkspaceArgs`.
+    Outputs: every input, plus ``status``, ``admin_workspace_id``, ``sub_workspace_name``,
+    ``timestamp_created`` and ``adopted``.
     """
 
-    sub_workspace_id: pulumi.Output[str]
-    """The member workspace."""
-    wait_for_acceptance: pulumi.Output[bool]
-    """Whether create waited for acceptance."""
-    acceptance_timeout: pulumi.Output[int | None]
-    """The wait's limit in seconds."""
-    adopt: pulumi.Output[bool]
-    """Whether an existing membership could be taken over."""
-    status: pulumi.Output[str]
-    """``pending``, ``accepted`` or ``rejected``."""
-    admin_workspace_id: pulumi.Output[str]
-    """The group's admin workspace."""
-    sub_workspace_name: pulumi.Output[str | None]
-    """The member workspace's name."""
-    timestamp_created: pulumi.Output[str]
-    """When the invitation was sent."""
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: SubWorkspaceArgs | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-        **inputs: Any,
-    ) -> None:
-        props = merge_inputs("SubWorkspace", args, inputs, ("sub_workspace_id",))
-        props.setdefault("wait_for_acceptance", False)
-        props.setdefault("adopt", False)
-        props.update(status=None, admin_workspace_id=None, sub_workspace_name=None, timestamp_created=None)
-        super().__init__(SubWorkspaceProvider(), resource_name, props, opts)
+SubWorkspaceArgs = args_class("SubWorkspaceArgs", SubWorkspaceProvider, "Inputs of a SubWorkspace.")

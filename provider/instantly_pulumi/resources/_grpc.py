@@ -1,0 +1,87 @@
+"""The boundary with the Pulumi SDK's dynamic-provider gRPC server.
+
+The SDK (``pulumi/dynamic/__main__.py``) calls our provider methods without
+handing them the gRPC context, and turns any exception into
+``Exception calling application: <message>``. Two things need the context:
+
+* an error the user should read as it is (no prefix): ``context.abort``;
+* a create or update that *did* something before it failed — a group
+  invitation that was sent but not accepted in time — must stay in Pulumi's
+  state, so the next ``pulumi up`` continues it and ``destroy`` revokes it.
+  The engine's mechanism for that is the ``ErrorResourceInitFailed`` error
+  detail (the resource is recorded with its id and properties, marked as not
+  initialised, and updated on the next run), which the Python SDK does not
+  expose.
+
+The context is the ``context`` argument of the SDK's servicer method on the
+calling thread's stack (every gRPC servicer method has it, by gRPC's own
+signature). Outside a gRPC call (unit tests, direct use) there is none, and
+the exception is simply raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any, NoReturn
+
+import grpc
+
+PROVIDER_KEY = "__provider"
+
+
+def _context() -> grpc.ServicerContext | None:
+    frame = sys._getframe(1)
+    while frame is not None:
+        candidate = frame.f_locals.get("context")
+        if isinstance(candidate, grpc.ServicerContext):
+            return candidate
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def fail(exc: BaseException) -> NoReturn:
+    """Raise ``exc`` to the engine with its message as it is (no SDK prefix)."""
+    context = _context()
+    if context is not None:
+        context.abort(grpc.StatusCode.UNKNOWN, str(exc))
+    raise exc
+
+
+class _Status(grpc.Status):  # type: ignore[misc]
+    def __init__(self, code: grpc.StatusCode, details: str, metadata: tuple[tuple[str, bytes], ...]) -> None:
+        self.code = code
+        self.details = details
+        self.trailing_metadata = metadata
+
+
+def fail_partially(exc: BaseException, id_: str, outs: dict[str, Any], props: dict[str, Any]) -> NoReturn:
+    """Fail, but keep the object ``id_`` with ``outs`` in Pulumi's state (not initialised).
+
+    Without a gRPC context (unit tests) this raises ``exc`` with ``partial``
+    set to ``(id_, outs)`` so callers can see what would have been kept.
+    """
+    context = _context()
+    if context is None:
+        exc.partial = (id_, outs)  # type: ignore[attr-defined]
+        raise exc
+    # Imported here: only the provider process needs them.
+    from google.protobuf import any_pb2
+    from google.rpc import status_pb2
+    from pulumi.runtime import rpc
+    from pulumi.runtime.proto import provider_pb2
+
+    loop = asyncio.new_event_loop()
+    try:
+        properties = loop.run_until_complete(
+            rpc.serialize_properties({**outs, PROVIDER_KEY: props[PROVIDER_KEY]}, {})
+        )
+    finally:
+        loop.close()
+    detail = any_pb2.Any()
+    detail.Pack(provider_pb2.ErrorResourceInitFailed(id=id_, properties=properties, reasons=[str(exc)]))
+    status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(exc), details=[detail])
+    context.abort_with_status(
+        _Status(grpc.StatusCode.UNKNOWN, str(exc), (("grpc-status-details-bin", status.SerializeToString()),))
+    )
+    raise exc  # abort_with_status raises; this line is for type checkers
