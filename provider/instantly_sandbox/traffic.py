@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from instantly_sandbox.errors import ApiError, bad_request, too_many_requests
+from instantly_sandbox.errors import ApiError, BadRequestError, TooManyRequestsError
 
 
 class RequestLog:
@@ -53,7 +53,7 @@ class RateLimiter:
             or per_second < 1
             or per_minute < 1
         ):
-            raise bad_request("body/per_second and body/per_minute must be integers >= 1")
+            raise BadRequestError("body/per_second and body/per_minute must be integers >= 1")
         with self._lock:
             self.per_second, self.per_minute = per_second, per_minute
             self._hits.clear()
@@ -67,9 +67,9 @@ class RateLimiter:
                 hits.popleft()
             in_second = [t for t in hits if now - t < 1]
             if len(in_second) >= self.per_second:
-                raise too_many_requests(math.ceil(1 - (now - in_second[-self.per_second])))
+                raise TooManyRequestsError(math.ceil(1 - (now - in_second[-self.per_second])))
             if len(hits) >= self.per_minute:
-                raise too_many_requests(math.ceil(60 - (now - hits[-self.per_minute])))
+                raise TooManyRequestsError(math.ceil(60 - (now - hits[-self.per_minute])))
             hits.append(now)
 
 
@@ -101,23 +101,23 @@ class Faults:
 
     def configure(self, body: Any) -> None:
         if not isinstance(body, dict) or not isinstance(body.get("rules"), list):
-            raise bad_request("body must have required property 'rules'")
+            raise BadRequestError("body must have required property 'rules'")
         rules = []
         for i, raw in enumerate(body["rules"]):
             if not isinstance(raw, dict):
-                raise bad_request(f"body/rules/{i} must be object")
+                raise BadRequestError(f"body/rules/{i} must be object")
             effects = [k for k in ("status", "action", "delay_ms") if raw.get(k) is not None]
             if len(effects) != 1:
-                raise bad_request(f"body/rules/{i} must have exactly one of status, action, delay_ms")
+                raise BadRequestError(f"body/rules/{i} must have exactly one of status, action, delay_ms")
             if raw.get("action") not in (None, "drop_after_commit"):
-                raise bad_request(f"body/rules/{i}/action must be equal to one of the allowed values")
+                raise BadRequestError(f"body/rules/{i}/action must be equal to one of the allowed values")
             prob = raw.get("probability", 1.0)
             if not isinstance(prob, int | float) or not 0 <= prob <= 1:
-                raise bad_request(f"body/rules/{i}/probability must be a number from 0 to 1")
+                raise BadRequestError(f"body/rules/{i}/probability must be a number from 0 to 1")
             try:
                 rules.append(FaultRule(**{k: raw[k] for k in raw if k in FaultRule.__dataclass_fields__}))
             except TypeError as exc:
-                raise bad_request(f"body/rules/{i}: {exc}") from None
+                raise BadRequestError(f"body/rules/{i}: {exc}") from None
         with self.lock:
             self.rules = rules
             self.rng = random.Random(body.get("seed", 0))
