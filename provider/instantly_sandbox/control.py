@@ -72,10 +72,12 @@ def clear_faults(sandbox: Sandbox, call: ControlCall) -> Any:
     return {"rules": 0}
 
 
+def get_limits(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.limiter.settings()
+
+
 def set_limits(sandbox: Sandbox, call: ControlCall) -> Any:
-    body = call.body if isinstance(call.body, dict) else {}
-    sandbox.limiter.set(body.get("per_second"), body.get("per_minute"))  # type: ignore[arg-type]
-    return {"per_second": sandbox.limiter.per_second, "per_minute": sandbox.limiter.per_minute}
+    return sandbox.limiter.configure(call.body)
 
 
 def state(sandbox: Sandbox, call: ControlCall) -> Any:

@@ -38,7 +38,7 @@ async def admit(sandbox: Sandbox, request: Request, operation: str) -> Call:
     request.state.as_workspace = as_ws  # for the request log (see middleware.py)
     ctx = sandbox.store.keys.authenticate(bearer, as_ws)
     request.state.workspace_id = ctx.workspace
-    sandbox.limiter.hit(ctx.workspace)
+    sandbox.limiter.hit(ctx.workspace, ctx.key_workspace)
     sandbox.store.keys.check_scopes(ctx, spec.required_scopes(operation))
     query = parse_query(request, operation)
     body = await parse_body(request, operation) if spec.takes_body(operation) else None

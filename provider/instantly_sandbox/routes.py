@@ -84,6 +84,7 @@ CONTROL_ROUTES = (
     ControlRoute("DELETE", f"{CONTROL}/requests", c.clear_requests),
     ControlRoute("PUT", f"{CONTROL}/faults", c.set_faults),
     ControlRoute("DELETE", f"{CONTROL}/faults", c.clear_faults),
+    ControlRoute("GET", f"{CONTROL}/limits", c.get_limits),
     ControlRoute("PUT", f"{CONTROL}/limits", c.set_limits),
     ControlRoute("GET", f"{CONTROL}/state", c.state),
     ControlRoute("POST", f"{CONTROL}/reset", c.reset),

@@ -24,4 +24,4 @@ class Sandbox:
         self.store.reset()
         self.log.clear()
         self.faults.clear()
-        self.limiter.set(100, 6_000)
+        self.limiter.reset()

@@ -63,9 +63,22 @@ class SandboxControl:
         """Remove every fault rule."""
         self._call("DELETE", "/faults")
 
-    def set_limits(self, per_second: int, per_minute: int) -> None:
-        """Change the per-workspace rate limits."""
-        self._call("PUT", "/limits", {"per_second": per_second, "per_minute": per_minute})
+    def set_limits(self, per_second: int, per_minute: int, per: str = "acted_workspace") -> dict[str, Any]:
+        """Change the rate limits → the new settings.
+
+        ``per="acted_workspace"`` charges each request to the workspace it acts in
+        (``x-as-workspace``, or the key's own); ``"key_workspace"`` charges it to the
+        calling key's own workspace, so an agency acting in many clients has one budget.
+        """
+        result: dict[str, Any] = self._call(
+            "PUT", "/limits", {"per_second": per_second, "per_minute": per_minute, "per": per}
+        )
+        return result
+
+    def limits(self) -> dict[str, Any]:
+        """The current rate limits: ``{"per_second", "per_minute", "per"}``."""
+        result: dict[str, Any] = self._call("GET", "/limits")
+        return result
 
     def state(self) -> dict[str, Any]:
         """Every object of every workspace."""

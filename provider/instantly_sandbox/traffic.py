@@ -39,30 +39,63 @@ class RequestLog:
             self._entries.clear()
 
 
-class RateLimiter:
-    """Per-workspace sliding windows: ``per_second`` and ``per_minute`` (100 and 6,000 by default)."""
+DEFAULT_PER_SECOND, DEFAULT_PER_MINUTE = 100, 6_000
+# Whose budget a request spends: the workspace it acts in (x-as-workspace, or the
+# key's own), or always the calling key's own workspace (the agency).
+PER_MODES = ("acted_workspace", "key_workspace")
 
-    def __init__(self, per_second: int = 100, per_minute: int = 6_000) -> None:
+
+def _limit(body: dict[str, Any], name: str) -> int:
+    if name not in body:
+        raise BadRequestError(f"body must have required property '{name}'")
+    value = body[name]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequestError(f"body/{name} must be integer")
+    if value < 1:
+        raise BadRequestError(f"body/{name} must be >= 1")
+    return value
+
+
+class RateLimiter:
+    """Sliding windows of ``per_second`` and ``per_minute`` requests (100 and 6,000 by
+    default) for each budget; ``per`` says whose budget a request spends."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._hits: dict[str, deque[float]] = {}
-        self.set(per_second, per_minute)
+        self.set(DEFAULT_PER_SECOND, DEFAULT_PER_MINUTE)
 
-    def set(self, per_second: int, per_minute: int) -> None:
-        if (
-            not (isinstance(per_second, int) and isinstance(per_minute, int))
-            or per_second < 1
-            or per_minute < 1
-        ):
-            raise BadRequestError("body/per_second and body/per_minute must be integers >= 1")
+    def configure(self, body: Any) -> dict[str, Any]:
+        """``PUT /_sandbox/limits``: validate (400 naming the field), apply, echo the settings."""
+        if not isinstance(body, dict):
+            raise BadRequestError("body must be object")
+        per = body.get("per", "acted_workspace")
+        if per not in PER_MODES:
+            raise BadRequestError("body/per must be equal to one of the allowed values")
+        self.set(_limit(body, "per_second"), _limit(body, "per_minute"), per)
+        return self.settings()
+
+    def set(self, per_second: int, per_minute: int, per: str = "acted_workspace") -> None:
+        """New limits; every budget starts empty."""
         with self._lock:
-            self.per_second, self.per_minute = per_second, per_minute
+            self.per_second, self.per_minute, self.per = per_second, per_minute, per
             self._hits.clear()
 
-    def hit(self, workspace: str) -> None:
-        """Count one request; raise 429 with Retry-After when over either limit."""
+    def reset(self) -> None:
+        """The defaults: 100 a second, 6,000 a minute, per acted workspace."""
+        self.set(DEFAULT_PER_SECOND, DEFAULT_PER_MINUTE)
+
+    def settings(self) -> dict[str, Any]:
+        """``{"per_second", "per_minute", "per"}``."""
+        with self._lock:
+            return {"per_second": self.per_second, "per_minute": self.per_minute, "per": self.per}
+
+    def hit(self, acted_workspace: str, key_workspace: str) -> None:
+        """Count one request against its budget; raise 429 with Retry-After when over either limit."""
+        budget = key_workspace if self.per == "key_workspace" else acted_workspace
         with self._lock:
             now = time.monotonic()
-            hits = self._hits.setdefault(workspace, deque())
+            hits = self._hits.setdefault(budget, deque())
             while hits and now - hits[0] >= 60:
                 hits.popleft()
             in_second = [t for t in hits if now - t < 1]
