@@ -22,6 +22,8 @@ class TrafficMiddleware:
     """Picks the request's fault (if any), applies it, and logs the request.
 
     - ``delay_ms``: wait, then handle.
+    - ``delay_ms`` + ``after_commit``: handle (the write lands), log, then hold
+      the answer back; a client with a shorter timeout sees a timeout.
     - ``status``: answer the error without handling.
     - ``drop_after_commit``: handle, then send headers and close mid-body.
     """
@@ -49,20 +51,25 @@ class TrafficMiddleware:
             )
 
         rule = self.sandbox.faults.pick(method, path)
-        if rule is not None and rule.delay_ms:
-            await asyncio.sleep(rule.delay_ms / 1000)
+        if rule is not None and rule.delays_before:
+            await asyncio.sleep(float(rule.delay_ms or 0) / 1000)
         if rule is not None and rule.status:
             status["code"] = rule.status
             await error_response(self.sandbox.faults.error_for(rule))(scope, receive, send)
             record()
             return
         drop = rule is not None and rule.action == "drop_after_commit"
+        held: list[Message] | None = [] if rule is not None and rule.delays_after else None
 
         async def tap(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-            if not drop:
-                await send(message)
+            if drop:
+                return
+            if held is not None:
+                held.append(message)
+                return
+            await send(message)
 
         await self.app(scope, receive, tap)
         record()
@@ -72,3 +79,9 @@ class TrafficMiddleware:
                 {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]}
             )
             await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        if held is not None and rule is not None:
+            # The write is committed and logged; only the answer waits. If the caller
+            # gave up meanwhile, the server drops these messages on the closed connection.
+            await asyncio.sleep(float(rule.delay_ms or 0) / 1000)
+            for message in held:
+                await send(message)

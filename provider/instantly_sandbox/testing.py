@@ -14,6 +14,65 @@ from typing import Any
 import httpx
 
 
+def _where(method: str | None, path: str | None, probability: float) -> dict[str, Any]:
+    rule: dict[str, Any] = {"probability": probability}
+    if method is not None:
+        rule["method"] = method
+    if path is not None:
+        rule["path"] = path
+    return rule
+
+
+class Fault:
+    """Builders of the fault rules :meth:`SandboxControl.set_faults` takes.
+
+    Each rule applies to requests matching ``method`` (any when None) and the
+    ``path`` glob (e.g. ``/api/v2/custom-tags*``; any when None), and fires with
+    ``probability`` (drawn from the seeded source: the same seed gives the same faults)::
+
+        control.set_faults([Fault.delay(2_000, method="POST", after_commit=True)], seed=7)
+    """
+
+    @staticmethod
+    def status(
+        status: int,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        probability: float = 1.0,
+        retry_after: int | None = None,
+    ) -> dict[str, Any]:
+        """Answer ``status`` (the API's error body) without handling the request."""
+        rule = {**_where(method, path, probability), "status": status}
+        if retry_after is not None:
+            rule["retry_after"] = retry_after
+        return rule
+
+    @staticmethod
+    def drop_after_commit(
+        *, method: str | None = None, path: str | None = None, probability: float = 1.0
+    ) -> dict[str, Any]:
+        """Handle and commit the request, then close the connection without an answer."""
+        return {**_where(method, path, probability), "action": "drop_after_commit"}
+
+    @staticmethod
+    def delay(
+        delay_ms: int,
+        *,
+        after_commit: bool = False,
+        method: str | None = None,
+        path: str | None = None,
+        probability: float = 1.0,
+    ) -> dict[str, Any]:
+        """Wait ``delay_ms`` before handling the request; with ``after_commit``, handle and
+        commit first and hold the answer back (a client that times out sooner sees a
+        timeout although the write landed)."""
+        rule = {**_where(method, path, probability), "delay_ms": delay_ms}
+        if after_commit:
+            rule["after_commit"] = True
+        return rule
+
+
 class SandboxControl:
     """A client of the ``/_sandbox/`` control plane."""
 
@@ -56,7 +115,7 @@ class SandboxControl:
         self._call("DELETE", "/requests")
 
     def set_faults(self, rules: list[dict[str, Any]], seed: int = 0) -> None:
-        """Inject faults (see design.md for the rule format)."""
+        """Replace the fault rules (build them with :class:`Fault`) and reseed."""
         self._call("PUT", "/faults", {"seed": seed, "rules": rules})
 
     def clear_faults(self) -> None:

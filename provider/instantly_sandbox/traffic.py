@@ -108,7 +108,13 @@ class RateLimiter:
 
 @dataclass
 class FaultRule:
-    """One rule: where it applies, how often, and its effect."""
+    """One rule: where it applies (``method``, ``path`` glob), how often, and its effect.
+
+    Exactly one effect: ``status`` (an error answer, with ``retry_after`` for 429),
+    ``action="drop_after_commit"`` (handle and commit, then close the connection
+    without an answer) or ``delay_ms`` (wait before handling; with
+    ``after_commit``, handle and commit first and hold the answer back).
+    """
 
     probability: float
     method: str | None = None
@@ -116,12 +122,54 @@ class FaultRule:
     status: int | None = None
     retry_after: int | None = None
     action: str | None = None
-    delay_ms: int | None = None
+    delay_ms: int | float | None = None
+    after_commit: bool = False
 
     def matches(self, method: str, path: str) -> bool:
+        """Whether the rule applies to this request (before the dice)."""
         return (self.method is None or self.method.upper() == method) and (
             self.path is None or fnmatch.fnmatchcase(path, self.path)
         )
+
+    @property
+    def delays_before(self) -> bool:
+        """A plain delay: the request waits before it is handled."""
+        return bool(self.delay_ms) and not self.after_commit
+
+    @property
+    def delays_after(self) -> bool:
+        """An after-commit delay: the answer waits after the write has landed."""
+        return bool(self.delay_ms) and self.after_commit
+
+
+def _rule(i: int, raw: Any) -> FaultRule:
+    """One rule from the body, or 400 naming the field."""
+    where = f"body/rules/{i}"
+    if not isinstance(raw, dict):
+        raise BadRequestError(f"{where} must be object")
+    effects = [k for k in ("status", "action", "delay_ms") if raw.get(k) is not None]
+    if len(effects) != 1:
+        raise BadRequestError(f"{where} must have exactly one of status, action, delay_ms")
+    if raw.get("action") not in (None, "drop_after_commit"):
+        raise BadRequestError(f"{where}/action must be equal to one of the allowed values")
+    status = raw.get("status")
+    if status is not None and (type(status) is not int or not 400 <= status < 600):
+        raise BadRequestError(f"{where}/status must be an integer from 400 to 599")
+    delay = raw.get("delay_ms")
+    if delay is not None and (not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0):
+        raise BadRequestError(f"{where}/delay_ms must be >= 0")
+    after_commit = raw.get("after_commit", False)
+    if not isinstance(after_commit, bool):
+        raise BadRequestError(f"{where}/after_commit must be boolean")
+    if after_commit and delay is None:
+        raise BadRequestError(f"{where}/after_commit applies to delay_ms rules only")
+    prob = raw.get("probability", 1.0)
+    if not isinstance(prob, int | float) or isinstance(prob, bool) or not 0 <= prob <= 1:
+        raise BadRequestError(f"{where}/probability must be a number from 0 to 1")
+    try:
+        return FaultRule(**{k: raw[k] for k in raw if k in FaultRule.__dataclass_fields__})
+    except TypeError as exc:
+        raise BadRequestError(f"{where}: {exc}") from None
 
 
 @dataclass
@@ -133,29 +181,16 @@ class Faults:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def configure(self, body: Any) -> None:
+        """``PUT /_sandbox/faults``: replace every rule and reseed (400 naming the field)."""
         if not isinstance(body, dict) or not isinstance(body.get("rules"), list):
             raise BadRequestError("body must have required property 'rules'")
-        rules = []
-        for i, raw in enumerate(body["rules"]):
-            if not isinstance(raw, dict):
-                raise BadRequestError(f"body/rules/{i} must be object")
-            effects = [k for k in ("status", "action", "delay_ms") if raw.get(k) is not None]
-            if len(effects) != 1:
-                raise BadRequestError(f"body/rules/{i} must have exactly one of status, action, delay_ms")
-            if raw.get("action") not in (None, "drop_after_commit"):
-                raise BadRequestError(f"body/rules/{i}/action must be equal to one of the allowed values")
-            prob = raw.get("probability", 1.0)
-            if not isinstance(prob, int | float) or not 0 <= prob <= 1:
-                raise BadRequestError(f"body/rules/{i}/probability must be a number from 0 to 1")
-            try:
-                rules.append(FaultRule(**{k: raw[k] for k in raw if k in FaultRule.__dataclass_fields__}))
-            except TypeError as exc:
-                raise BadRequestError(f"body/rules/{i}: {exc}") from None
+        rules = [_rule(i, raw) for i, raw in enumerate(body["rules"])]
         with self.lock:
             self.rules = rules
             self.rng = random.Random(body.get("seed", 0))
 
     def clear(self) -> None:
+        """No rules."""
         with self.lock:
             self.rules = []
 
@@ -168,6 +203,7 @@ class Faults:
         return None
 
     def error_for(self, rule: FaultRule) -> ApiError:
+        """The answer of a ``status`` rule."""
         assert rule.status is not None
         headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else {}
         message = "Rate limit exceeded" if rule.status == 429 else "Injected fault"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from instantly_sandbox.testing import SandboxControl, SandboxProcess
+from instantly_sandbox.testing import Fault, SandboxControl, SandboxProcess
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +116,73 @@ def test_reset_restores_default_limits(tmp_path: Path) -> None:
         proc.control.set_limits(per_second=1, per_minute=2, per="key_workspace")
         proc.control.reset()
         assert proc.control.limits() == {"per_second": 100, "per_minute": 6000, "per": "acted_workspace"}
+
+
+def _labels(c: httpx.Client) -> list[str]:
+    return [t["label"] for t in c.get("/custom-tags").json()["items"]]
+
+
+def test_after_commit_delay_lands_the_write_then_holds_the_answer(
+    sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
+) -> None:
+    ws, key = workspace_factory()
+    control.set_faults([Fault.delay(1_500, after_commit=True, method="POST", path="/api/v2/custom-tags")])
+    control.clear_requests()
+    with client(sandbox.base_url, key) as c:
+        with pytest.raises(httpx.ReadTimeout):
+            c.post("/custom-tags", json={"label": "Landed early"}, timeout=0.4)
+        # The answer is still held back, but the write is already there (and logged as 200).
+        assert _labels(c) == ["Landed early"]
+        first = control.requests()[0]
+        assert (first["method"], first["status"], first["workspace_id"]) == ("POST", 200, ws["id"])
+        # A patient client gets the full answer, late.
+        patient = c.post("/custom-tags", json={"label": "Waited"}, timeout=10)
+    assert patient.status_code == 200
+    assert patient.json()["label"] == "Waited"
+    assert patient.elapsed.total_seconds() >= 1.5
+
+
+def test_plain_delay_waits_before_handling(
+    sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
+) -> None:
+    _, key = workspace_factory()
+    control.set_faults([Fault.delay(1_500, method="POST", path="/api/v2/custom-tags")])
+    with client(sandbox.base_url, key) as c:
+        with pytest.raises(httpx.ReadTimeout):
+            c.post("/custom-tags", json={"label": "Not yet"}, timeout=0.4)
+        assert _labels(c) == []  # still waiting: nothing handled
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"delay_ms": 10, "after_commit": "yes"}, "body/rules/0/after_commit must be boolean"),
+        ({"status": 500, "after_commit": True}, "body/rules/0/after_commit applies to delay_ms rules only"),
+        ({"delay_ms": -1}, "body/rules/0/delay_ms must be >= 0"),
+        ({"status": 200}, "body/rules/0/status must be an integer from 400 to 599"),
+        ({"delay_ms": 10, "status": 500}, "body/rules/0 must have exactly one of status, action, delay_ms"),
+    ],
+)
+def test_bad_fault_rules_name_the_field(sandbox: Any, rule: dict[str, Any], message: str) -> None:
+    answer = control_put(sandbox.base_url, "/faults", {"rules": [{"probability": 1, **rule}]})
+    assert (answer.status_code, answer.json()["message"]) == (400, message)
+
+
+def test_fault_builders_make_rules_the_server_accepts(sandbox: Any, control: SandboxControl) -> None:
+    rules = [
+        Fault.status(503, method="GET", path="/api/v2/*", probability=0.5),
+        Fault.status(429, retry_after=2),
+        Fault.drop_after_commit(method="POST"),
+        Fault.delay(10),
+        Fault.delay(10, after_commit=True, path="/api/v2/custom-tags"),
+    ]
+    answer = control_put(sandbox.base_url, "/faults", {"seed": 3, "rules": rules})
+    assert answer.json() == {"rules": 5}
+    assert rules[1] == {"probability": 1.0, "status": 429, "retry_after": 2}
+    assert rules[4] == {
+        "probability": 1.0,
+        "path": "/api/v2/custom-tags",
+        "delay_ms": 10,
+        "after_commit": True,
+    }
+    control.clear_faults()
