@@ -1,7 +1,8 @@
 """The control plane's handlers (``/_sandbox/...``): never part of the Instantly API.
 
-Tests and the demo use it to create workspaces, play the invitees (accept or
-reject), read the request log, inject faults, change the rate limits, dump the
+Tests and the demo use it to create workspaces,
+play the invitees (accept or reject), change a workspace's plan, record audit
+events, read the request log, inject faults, change the rate limits, dump the
 state and reset. Each handler takes the :class:`~instantly_sandbox.sandbox.Sandbox`
 and one :class:`ControlCall`; the routes are in ``routes.py`` and answer
 loopback clients only (``app.py``).
@@ -37,8 +38,28 @@ async def read(request: Request) -> ControlCall:
     return ControlCall(dict(request.path_params), body)
 
 
+def _field(body: Any, name: str) -> Any:
+    if not isinstance(body, dict):
+        raise BadRequestError("body must be object")
+    if name not in body:
+        raise BadRequestError(f"body must have required property '{name}'")
+    return body[name]
+
+
 def create_workspace(sandbox: Sandbox, call: ControlCall) -> Any:
     return sandbox.store.create_workspace(call.body.get("name") if isinstance(call.body, dict) else None)
+
+
+def get_workspace(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.describe_workspace(call.params["id"])
+
+
+def set_plan(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.workspaces.set_plan(call.params["id"], _field(call.body, "audit_logs"))
+
+
+def record_audit_log(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.audit.record(call.params["id"], call.body)
 
 
 def accept_group_member(sandbox: Sandbox, call: ControlCall) -> Any:

@@ -77,6 +77,9 @@ API_ROUTES = (
 
 CONTROL_ROUTES = (
     ControlRoute("POST", f"{CONTROL}/workspaces", c.create_workspace),
+    ControlRoute("GET", f"{CONTROL}/workspaces/{{id}}", c.get_workspace),
+    ControlRoute("PUT", f"{CONTROL}/workspaces/{{id}}/plan", c.set_plan),
+    ControlRoute("POST", f"{CONTROL}/workspaces/{{id}}/audit-logs", c.record_audit_log),
     ControlRoute("POST", f"{CONTROL}/workspace-group-members/{{id}}/accept", c.accept_group_member),
     ControlRoute("POST", f"{CONTROL}/workspace-group-members/{{id}}/reject", c.reject_group_member),
     ControlRoute("POST", f"{CONTROL}/workspace-members/{{id}}/accept", c.accept_member),

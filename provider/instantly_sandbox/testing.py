@@ -90,6 +90,28 @@ class SandboxControl:
         out = self._call("POST", "/workspaces", {"name": name})
         return out["workspace"], out["api_key"]
 
+    def workspace(self, id_: str) -> dict[str, Any]:
+        """``{"workspace", "security_token", "plan": {"audit_logs"}}`` of workspace ``id_``."""
+        result: dict[str, Any] = self._call("GET", f"/workspaces/{id_}")
+        return result
+
+    def security_token(self, id_: str) -> str:
+        """The ``sec`` that ``POST /workspaces/current/change-owner`` of workspace ``id_`` requires."""
+        token: str = self.workspace(id_)["security_token"]
+        return token
+
+    def set_plan(self, id_: str, *, audit_logs: bool) -> dict[str, Any]:
+        """Whether workspace ``id_``'s plan includes audit logs (without: 402 on ``GET /audit-logs``)."""
+        result: dict[str, Any] = self._call("PUT", f"/workspaces/{id_}/plan", {"audit_logs": audit_logs})
+        return result
+
+    def record_audit_log(self, id_: str, activity_type: int, **fields: Any) -> dict[str, Any]:
+        """Record an audit event in workspace ``id_`` (e.g. 1 User login, 4 Campaign launch);
+        ``fields`` are other AuditLog fields (``user_name``, ``campaign_id``, ``timestamp``, ...)."""
+        body = {"activity_type": activity_type, **fields}
+        result: dict[str, Any] = self._call("POST", f"/workspaces/{id_}/audit-logs", body)
+        return result
+
     def accept_group_member(self, id_: str) -> dict[str, Any]:
         """The sub-workspace's owner accepts the group invitation ``id_``."""
         result: dict[str, Any] = self._call("POST", f"/workspace-group-members/{id_}/accept")

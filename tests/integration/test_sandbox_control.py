@@ -186,3 +186,169 @@ def test_fault_builders_make_rules_the_server_accepts(sandbox: Any, control: San
         "after_commit": True,
     }
     control.clear_faults()
+
+
+def control_post(base_url: str, path: str, body: Any = None) -> httpx.Response:
+    return httpx.post(f"{base_url}/_sandbox{path}", json=body)
+
+
+NOT_FOUND_WS = {"statusCode": 404, "error": "Not Found", "message": "Workspace not found"}
+MISSING = "00000000-0000-7000-8000-000000000000"
+
+
+def test_workspaces_carry_a_security_token_the_control_plane_reveals(sandbox: Any) -> None:
+    created = control_post(sandbox.base_url, "/workspaces", {"name": "Tokened"}).json()
+    assert set(created) == {"workspace", "api_key", "security_token"}
+    token = created["security_token"]
+    assert token.startswith("sec_")
+    assert len(token) > 20
+    ws_id = created["workspace"]["id"]
+    described = httpx.get(f"{sandbox.base_url}/_sandbox/workspaces/{ws_id}").json()
+    assert described == {
+        "workspace": created["workspace"],
+        "security_token": token,
+        "plan": {"audit_logs": True},
+    }
+    other = control_post(sandbox.base_url, "/workspaces", {"name": "Other"}).json()
+    assert other["security_token"] != token
+    assert token not in httpx.get(f"{sandbox.base_url}/_sandbox/state").text
+    missing = httpx.get(f"{sandbox.base_url}/_sandbox/workspaces/{MISSING}")
+    assert (missing.status_code, missing.json()) == (404, NOT_FOUND_WS)
+
+
+def test_change_owner_requires_the_workspace_security_token(
+    sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
+) -> None:
+    ws, key = workspace_factory()
+    other, _ = workspace_factory()
+    with client(sandbox.base_url, key) as c:
+        pending = c.post("/workspace-members", json={"email": "pat@x.example", "role": "admin"}).json()
+        for sec in ("SECRET_TOKEN", control.security_token(other["id"])):
+            wrong = c.post("/workspaces/current/change-owner", json={"email": "pat@x.example", "sec": sec})
+            assert (wrong.status_code, wrong.json()) == (
+                403,
+                {"statusCode": 403, "error": "Forbidden", "message": "Invalid security token"},
+            )
+        token = control.security_token(ws["id"])
+        not_yet = c.post("/workspaces/current/change-owner", json={"email": "pat@x.example", "sec": token})
+        assert (not_yet.status_code, not_yet.json()["message"]) == (
+            400,
+            "The new owner must be an accepted member of the workspace",
+        )
+        assert c.get("/workspaces/current").json()["owner"] == ws["owner"]
+        control.accept_member(pending["id"])
+        changed = c.post("/workspaces/current/change-owner", json={"email": "pat@x.example", "sec": token})
+        assert changed.status_code == 200
+        assert changed.json()["owner"] == pending["user_id"]
+
+
+def test_a_plan_without_audit_logs_answers_402(
+    sandbox: Any, control: SandboxControl, agency_with_two_clients: Any
+) -> None:
+    agency_key, a, b = agency_with_two_clients
+    assert control.set_plan(a["ws"]["id"], audit_logs=False) == {
+        "workspace_id": a["ws"]["id"],
+        "audit_logs": False,
+    }
+    assert control.workspace(a["ws"]["id"])["plan"] == {"audit_logs": False}
+    with client(sandbox.base_url, agency_key, a["ws"]["id"]) as in_a:
+        refused = in_a.get("/audit-logs")
+        assert (refused.status_code, refused.json()) == (
+            402,
+            {
+                "statusCode": 402,
+                "error": "Payment Required",
+                "message": "Workspace plan does not include audit logs",
+            },
+        )
+        assert in_a.get("/api-keys").status_code == 200  # only audit logs are off
+    with client(sandbox.base_url, a["key"]) as own:
+        assert own.get("/audit-logs").status_code == 402  # the plan is the workspace's, whoever asks
+    with client(sandbox.base_url, agency_key, b["ws"]["id"]) as in_b:
+        assert in_b.get("/audit-logs").status_code == 200
+    control.set_plan(a["ws"]["id"], audit_logs=True)
+    with client(sandbox.base_url, agency_key, a["ws"]["id"]) as in_a:
+        assert in_a.get("/audit-logs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"audit_logs": "no"}, 400, "body/audit_logs must be boolean"),
+        ({}, 400, "body must have required property 'audit_logs'"),
+    ],
+)
+def test_bad_plans(
+    sandbox: Any, workspace_factory: Callable[..., Any], body: Any, status: int, message: str
+) -> None:
+    ws, _ = workspace_factory()
+    answer = control_put(sandbox.base_url, f"/workspaces/{ws['id']}/plan", body)
+    assert (answer.status_code, answer.json()["message"]) == (status, message)
+
+
+def test_plan_of_an_unknown_workspace(sandbox: Any) -> None:
+    answer = control_put(sandbox.base_url, f"/workspaces/{MISSING}/plan", {"audit_logs": False})
+    assert (answer.status_code, answer.json()) == (404, NOT_FOUND_WS)
+
+
+def test_recorded_audit_events_are_listed_newest_first(
+    sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
+) -> None:
+    ws, key = workspace_factory()
+    login = control.record_audit_log(
+        ws["id"],
+        1,
+        user_name="Gavin Belson",
+        user_id="019a8c3e-0000-7000-8000-0000000000aa",
+        audit_metadata={"method": "password"},
+        timestamp="2026-01-05T09:00:00+01:00",
+    )
+    assert login["timestamp"] == "2026-01-05T08:00:00.000Z"  # normalised to the API's form
+    assert (login["organization_id"], login["from_api"], login["ip_address"]) == (
+        ws["id"],
+        False,
+        "127.0.0.1",
+    )
+    launch = control.record_audit_log(ws["id"], 4, campaign_id="c-1", api_key_id="k-1", from_api=True)
+    with client(sandbox.base_url, key) as c:
+        listed = c.get("/audit-logs").json()["items"]
+        assert [e["id"] for e in listed] == [launch["id"], login["id"]]
+        assert listed[1] == login
+        assert [e["id"] for e in c.get("/audit-logs", params={"activity_type": 4}).json()["items"]] == [
+            launch["id"]
+        ]
+        early = c.get("/audit-logs", params={"end_date": "2026-02-01T00:00:00.000Z"}).json()["items"]
+        assert [e["id"] for e in early] == [login["id"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"user_name": "x"}, "body must have required property 'activity_type'"),
+        ({"activity_type": 13}, "body/activity_type must be equal to one of the allowed values"),
+        ({"activity_type": 1, "timestamp": "yesterday"}, 'body/timestamp must match format "date-time"'),
+        (
+            {"activity_type": 1, "timestamp": "2026-01-05T09:00:00"},
+            'body/timestamp must match format "date-time"',
+        ),
+        ({"activity_type": 1, "user_name": 5}, "body/user_name must be null,string"),
+        ({"activity_type": 1, "audit_metadata": []}, "body/audit_metadata must be object"),
+        (
+            {"activity_type": 1, "action": "login"},
+            "body/action is not a field an audit event can be recorded with",
+        ),
+        ({"activity_type": 1, "id": "mine"}, "body/id is not a field an audit event can be recorded with"),
+        ([1], "body must be object"),
+    ],
+)
+def test_bad_audit_events_name_the_field(
+    sandbox: Any, workspace_factory: Callable[..., Any], body: Any, message: str
+) -> None:
+    ws, _ = workspace_factory()
+    answer = control_post(sandbox.base_url, f"/workspaces/{ws['id']}/audit-logs", body)
+    assert (answer.status_code, answer.json()["message"]) == (400, message)
+
+
+def test_audit_event_in_an_unknown_workspace(sandbox: Any) -> None:
+    answer = control_post(sandbox.base_url, f"/workspaces/{MISSING}/audit-logs", {"activity_type": 1})
+    assert (answer.status_code, answer.json()) == (404, NOT_FOUND_WS)

@@ -3,8 +3,8 @@
 ========================  =================================================
 ``db.py``                 SQLite, the lock, transactions, documents, paging
 ``members.py``            ``/workspace-members``
-``workspaces.py``         ``/workspaces/current``
-``audit.py``              ``/audit-logs``
+``workspaces.py``         ``/workspaces/current``, security token, plan
+``audit.py``              ``/audit-logs`` (and recorded events)
 ``groups.py``             ``/workspace-group-members``
 ``keys.py``               ``/api-keys``, authentication, scopes
 ``catalog.py``            ``/campaigns``, ``/accounts``
@@ -23,7 +23,7 @@ from typing import Any
 from instantly_sandbox.store.audit import AuditLogs
 from instantly_sandbox.store.catalog import Catalog
 from instantly_sandbox.store.context import Context
-from instantly_sandbox.store.db import KEY, Db, Doc, Page
+from instantly_sandbox.store.db import KEY, SETTINGS, Db, Doc, Page
 from instantly_sandbox.store.groups import Groups
 from instantly_sandbox.store.keys import ApiKeys, mask
 from instantly_sandbox.store.members import Members
@@ -45,7 +45,7 @@ class Store:
         self.db = Db(path)
         self.members = Members(self.db)
         self.workspaces = Workspaces(self.db, self.members)
-        self.audit = AuditLogs(self.db)
+        self.audit = AuditLogs(self.db, self.workspaces)
         self.groups = Groups(self.db)
         self.keys = ApiKeys(self.db, self.audit, self.groups)
         self.catalog = Catalog(self.db)
@@ -57,17 +57,31 @@ class Store:
 
     def create_workspace(self, name: Any) -> dict[str, Any]:
         """Control plane: a workspace with its owner and a full-access key →
-        ``{"workspace", "api_key"}``."""
+        ``{"workspace", "api_key", "security_token"}``."""
         with self.db.tx():
-            ws = self.workspaces.create(name)
+            ws, settings = self.workspaces.create(name)
             key = self.keys.new(ws["id"], "Sandbox full access", ["all:all"])
-        return {"workspace": ws, "api_key": key["key"]}
+        return {"workspace": ws, "api_key": key["key"], "security_token": settings["security_token"]}
+
+    def describe_workspace(self, ws: str) -> dict[str, Any]:
+        """Control plane: ``{"workspace", "security_token", "plan": {"audit_logs"}}``."""
+        with self.db.lock:
+            workspace = self.workspaces.get(ws)
+            settings = self.workspaces.settings(ws)
+        return {
+            "workspace": workspace,
+            "security_token": settings["security_token"],
+            "plan": {"audit_logs": settings["audit_logs"]},
+        }
 
     def dump(self) -> Doc:
-        """Every object of every workspace, by workspace and kind (keys masked)."""
+        """Every object of every workspace, by workspace and kind (keys masked; the
+        sandbox-only settings left out: they hold the security tokens)."""
         with self.db.lock:
             out: Doc = {ws["id"]: {"workspace": ws} for ws in self.db.workspaces()}
             for kind, ws, doc in self.db.rows():
+                if kind == SETTINGS:
+                    continue
                 if kind == KEY:
                     doc["key"] = mask(doc["key"])
                 out.setdefault(ws, {}).setdefault(kind + "s", []).append(doc)

@@ -41,6 +41,9 @@ MAPPING = "mapping"
 CAMPAIGN = "campaign"
 ACCOUNT = "account"
 AUDIT = "audit_log"
+# Sandbox-only facts about a workspace (security token, plan): not an API object,
+# kept out of the Workspace document because that schema is closed.
+SETTINGS = "workspace_settings"
 
 
 def uuid7() -> str:
