@@ -1,6 +1,6 @@
 """The control plane's handlers (``/_sandbox/...``): never part of the Instantly API.
 
-Tests and the demo use it to create workspaces,
+Tests, ``instantly-sandbox seed`` and the demo use it to create workspaces,
 play the invitees (accept or reject), change a workspace's plan, record audit
 events, read the request log, inject faults, change the rate limits, dump the
 state and reset. Each handler takes the :class:`~instantly_sandbox.sandbox.Sandbox`
@@ -44,6 +44,10 @@ def _field(body: Any, name: str) -> Any:
     if name not in body:
         raise BadRequestError(f"body must have required property '{name}'")
     return body[name]
+
+
+def health(sandbox: Sandbox, call: ControlCall) -> Any:
+    return {"ok": True}
 
 
 def create_workspace(sandbox: Sandbox, call: ControlCall) -> Any:

@@ -76,6 +76,7 @@ API_ROUTES = (
 )
 
 CONTROL_ROUTES = (
+    ControlRoute("GET", f"{CONTROL}/health", c.health),
     ControlRoute("POST", f"{CONTROL}/workspaces", c.create_workspace),
     ControlRoute("GET", f"{CONTROL}/workspaces/{{id}}", c.get_workspace),
     ControlRoute("PUT", f"{CONTROL}/workspaces/{{id}}/plan", c.set_plan),

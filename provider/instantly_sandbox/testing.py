@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,22 @@ class SandboxControl:
         resp = self._http.request(method, path, json=body)
         resp.raise_for_status()
         return resp.json()
+
+    def health(self) -> bool:
+        """Whether the sandbox answers (``GET /_sandbox/health``)."""
+        try:
+            resp = self._http.get("/health", timeout=2)
+        except httpx.HTTPError:
+            return False
+        return resp.status_code == 200 and resp.json().get("ok") is True
+
+    def wait_ready(self, timeout: float = 15) -> None:
+        """Wait until the sandbox answers; ``TimeoutError`` after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.health():
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no sandbox answers at {self.base_url} (after {timeout:g} s)")
+            time.sleep(0.2)
 
     def create_workspace(self, name: str) -> tuple[dict[str, Any], str]:
         """A new workspace and its full-access (all:all) key."""
