@@ -137,7 +137,7 @@ def _catalog(api: httpx.Client, seeded: SeededWorkspace, campaigns: list[str], a
 def _hooli_team(control: SandboxControl, api: httpx.Client, hooli: SeededWorkspace) -> None:
     """An accepted admin, a pending editor invitation, a tag on a campaign and an account."""
     admin = _post(api, "/workspace-members", {"email": "patrice@hooli.example", "role": "admin"})
-    control.accept_member(admin["id"])
+    admin = control.accept_member(admin["id"])
     editor = _post(
         api,
         "/workspace-members",
@@ -149,7 +149,9 @@ def _hooli_team(control: SandboxControl, api: httpx.Client, hooli: SeededWorkspa
         },
     )
     for m in (admin, editor):
-        hooli.members.append({"id": m["id"], "email": m["email"], "role": m["role"], "accepted": m is admin})
+        hooli.members.append(
+            {"id": m["id"], "email": m["email"], "role": m["role"], "accepted": m["accepted"]}
+        )
     tag = _post(api, "/custom-tags", {"label": "Enterprise", "description": "Enterprise accounts sequence"})
     campaign, account = hooli.campaigns[0]["id"], hooli.accounts[0]
     for resource_type, rid in ((2, campaign), (1, account)):
@@ -166,8 +168,14 @@ def _hooli_team(control: SandboxControl, api: httpx.Client, hooli: SeededWorkspa
 
 
 def seed(base_url: str = DEFAULT_BASE_URL, control: SandboxControl | None = None) -> Seeded:
-    """Create the agency, Hooli (in the group) and Pied Piper (not yet) on the sandbox at ``base_url``."""
-    control = control or SandboxControl(base_url)
+    """Create the agency, Hooli (in the group) and Pied Piper (not yet) on the sandbox at ``base_url``
+    (through ``control`` when given, else a control-plane client of its own)."""
+    if control is None:
+        own = SandboxControl(base_url)
+        try:
+            return seed(base_url, own)
+        finally:
+            own.close()
     suffix = _suffix(control)
     agency, agency_ws = _workspace(control, AGENCY + suffix)
     hooli, hooli_ws = _workspace(control, HOOLI + suffix)

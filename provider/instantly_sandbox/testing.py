@@ -1,4 +1,6 @@
-"""Drive a sandbox from tests and the demo: start it as a process, use its control plane."""
+"""Drive a sandbox from tests, ``seed`` and the demo: start it as a process
+(:class:`SandboxProcess`), use its control plane (:class:`SandboxControl`),
+build fault rules (:class:`Fault`)."""
 
 from __future__ import annotations
 
@@ -75,7 +77,15 @@ class Fault:
 
 
 class SandboxControl:
-    """A client of the ``/_sandbox/`` control plane."""
+    """A client of the ``/_sandbox/`` control plane (every route is described in docs/sandbox.md).
+
+    Each method is one request; an error answer raises ``httpx.HTTPStatusError``
+    (its response holds the API-shaped body naming the problem)::
+
+        control = SandboxControl("http://127.0.0.1:8787")
+        workspace, key = control.create_workspace("Hooli")
+        control.set_limits(per_second=5, per_minute=100, per="key_workspace")
+    """
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -90,9 +100,9 @@ class SandboxControl:
         """Whether the sandbox answers (``GET /_sandbox/health``)."""
         try:
             resp = self._http.get("/health", timeout=2)
-        except httpx.HTTPError:
+            return resp.status_code == 200 and resp.json() == {"ok": True}
+        except (httpx.HTTPError, ValueError):  # nothing listening, or something else is
             return False
-        return resp.status_code == 200 and resp.json().get("ok") is True
 
     def wait_ready(self, timeout: float = 15) -> None:
         """Wait until the sandbox answers; ``TimeoutError`` after ``timeout`` seconds."""
