@@ -1,7 +1,12 @@
-"""``instantly-sandbox serve``: run the sandbox on a real socket.
+"""The ``instantly-sandbox`` command: ``serve`` the sandbox, ``seed`` it with a demo agency.
 
-Prints one JSON line with ``base_url`` once the server accepts connections,
-and stops cleanly on SIGTERM or SIGINT.
+``serve`` prints one JSON line with ``base_url`` (and ``db``) once the server
+accepts connections, and stops cleanly on SIGTERM or SIGINT. ``seed`` waits
+for a server to answer, creates an agency and two clients (``seed.py``) and
+prints them as ``text``, ``env`` or ``json``; so one script can say::
+
+    instantly-sandbox serve &
+    eval "$(instantly-sandbox seed --format env)"
 """
 
 from __future__ import annotations
@@ -13,10 +18,18 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+import httpx
 import uvicorn
 
 from instantly_sandbox.app import build_app
+from instantly_sandbox.seed import DEFAULT_BASE_URL, FORMATS, seed
 from instantly_sandbox.store import Store
+from instantly_sandbox.testing import SandboxControl
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+DEFAULT_DB = Path(".state") / "sandbox" / "sandbox.db"
+SEED_WAIT_SECONDS = 15.0
 
 
 class _Server(uvicorn.Server):
@@ -40,13 +53,21 @@ class _Server(uvicorn.Server):
 
 
 def serve(host: str, port: int, db: Path, log_level: str = "warning") -> None:
-    """Serve until SIGTERM/SIGINT."""
+    """Serve until SIGTERM/SIGINT; ``db``'s parent directory is created if missing."""
+    db.parent.mkdir(parents=True, exist_ok=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP matters: asyncio turns Nagle off (TCP_NODELAY) only on sockets that
     # say they are TCP; without it every response waits ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(
+            f"instantly-sandbox serve: cannot listen on {host}:{port}: {exc.strerror} "
+            "(--port 0 picks a free port)"
+        ) from None
     store = Store(db)
     config = uvicorn.Config(build_app(store), log_level=log_level, access_log=False, lifespan="off")
     server = _Server(config, sock, db)
@@ -56,16 +77,74 @@ def serve(host: str, port: int, db: Path, log_level: str = "warning") -> None:
         store.close()
 
 
+def run_seed(base_url: str, fmt: str, wait: float = SEED_WAIT_SECONDS) -> int:
+    """Seed the sandbox at ``base_url`` and print the result; 1 with a message on failure."""
+    base_url = base_url.rstrip("/")
+    control = SandboxControl(base_url)
+    try:
+        control.wait_ready(wait)
+        seeded = seed(base_url, control)
+    except TimeoutError as exc:
+        print(f"instantly-sandbox seed: {exc}; start one with `instantly-sandbox serve`", file=sys.stderr)
+        return 1
+    except httpx.HTTPStatusError as exc:
+        print(
+            f"instantly-sandbox seed: {exc.request.method} {exc.request.url.path} answered "
+            f"{exc.response.status_code}: {exc.response.text[:300]}",
+            file=sys.stderr,
+        )
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"instantly-sandbox seed: {exc!r}", file=sys.stderr)
+        return 1
+    finally:
+        control.close()
+    sys.stdout.write(FORMATS[fmt](seeded))
+    sys.stdout.flush()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: ``serve`` and ``seed``."""
+    top = argparse.ArgumentParser(prog="instantly-sandbox", description="A local Instantly API v2 server.")
+    sub = top.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("serve", help="serve the API and the /_sandbox/ control plane")
+    run.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    run.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    run.add_argument(
+        "--db",
+        type=Path,
+        default=DEFAULT_DB,
+        help=f"SQLite file, created with its directory if missing (default {DEFAULT_DB}, "
+        "relative to the current directory)",
+    )
+    run.add_argument("--log-level", default="warning")
+    fill = sub.add_parser("seed", help="create a demo agency and two client workspaces on a running sandbox")
+    fill.add_argument(
+        "--base-url", default=DEFAULT_BASE_URL, help=f"the sandbox to seed (default {DEFAULT_BASE_URL})"
+    )
+    fill.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="text: a summary (default); env: export lines for eval; json: everything, with owner keys",
+    )
+    fill.add_argument(
+        "--wait",
+        type=float,
+        default=SEED_WAIT_SECONDS,
+        help=f"seconds to wait for the sandbox to answer (default {SEED_WAIT_SECONDS:g})",
+    )
+    return top
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``instantly-sandbox`` console script."""
-    parser = argparse.ArgumentParser(prog="instantly-sandbox", description="A local Instantly API v2 server.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("serve", help="serve the API and the /_sandbox/ control plane")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
-    run.add_argument("--db", type=Path, required=True, help="SQLite file (created if missing)")
-    run.add_argument("--log-level", default="warning")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
+    if args.command == "seed":
+        return run_seed(args.base_url, args.format, args.wait)
     serve(args.host, args.port, args.db, args.log_level)
     return 0
 

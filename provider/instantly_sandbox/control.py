@@ -1,115 +1,114 @@
-"""The control plane under ``/_sandbox/``: never part of the Instantly API, loopback only.
+"""The control plane's handlers (``/_sandbox/...``): never part of the Instantly API.
 
-Tests and the demo use it to create workspaces, play the invitees (accept or
-reject), read the request log, inject faults, change the rate limits, dump
-the state and reset.
+Tests, ``instantly-sandbox seed`` and the demo use it to create workspaces,
+play the invitees (accept or reject), change a workspace's plan, record audit
+events, read the request log, inject faults, change the rate limits, dump the
+state and reset. Each handler takes the :class:`~instantly_sandbox.sandbox.Sandbox`
+and one :class:`ControlCall`; the routes are in ``routes.py`` and answer
+loopback clients only (``app.py``).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from starlette.requests import Request
 
-from instantly_sandbox.errors import ApiError, bad_request
-
-if TYPE_CHECKING:
-    from instantly_sandbox.app import Sandbox
+from instantly_sandbox.errors import BadRequestError
+from instantly_sandbox.sandbox import Sandbox
 
 
-def _loopback(request: Request) -> None:
-    host = request.client.host if request.client else ""
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        if host in ("localhost", "testclient"):
-            return
-    raise ApiError(403, "The sandbox control plane answers loopback clients only")
+@dataclass(frozen=True)
+class ControlCall:
+    """One control-plane request: the path parameters and the JSON body (``{}`` when empty)."""
+
+    params: dict[str, str]
+    body: Any
 
 
-async def _json(request: Request) -> Any:
+async def read(request: Request) -> ControlCall:
+    """The call of a control-plane request (400 for a body that is not JSON)."""
     raw = await request.body()
     try:
-        return json.loads(raw) if raw.strip() else {}
+        body = json.loads(raw) if raw.strip() else {}
     except ValueError:
-        raise bad_request("body must be valid JSON") from None
+        raise BadRequestError("body must be valid JSON") from None
+    return ControlCall(dict(request.path_params), body)
 
 
-def control_routes(sandbox: Sandbox) -> APIRouter:
-    """The /_sandbox/ routes over one sandbox."""
-    store = sandbox.store
-    router = APIRouter(prefix="/_sandbox")
+def _field(body: Any, name: str) -> Any:
+    if not isinstance(body, dict):
+        raise BadRequestError("body must be object")
+    if name not in body:
+        raise BadRequestError(f"body must have required property '{name}'")
+    return body[name]
 
-    @router.post("/workspaces")
-    async def create_workspace(request: Request) -> JSONResponse:
-        _loopback(request)
-        body = await _json(request)
-        ws, key = store.create_workspace(body.get("name") if isinstance(body, dict) else None)
-        return JSONResponse({"workspace": ws, "api_key": key})
 
-    @router.post("/workspace-group-members/{id_}/accept")
-    async def accept_group(request: Request, id_: str) -> JSONResponse:
-        _loopback(request)
-        return JSONResponse(store.answer_invitation(id_, accept=True))
+def health(sandbox: Sandbox, call: ControlCall) -> Any:
+    return {"ok": True}
 
-    @router.post("/workspace-group-members/{id_}/reject")
-    async def reject_group(request: Request, id_: str) -> JSONResponse:
-        _loopback(request)
-        return JSONResponse(store.answer_invitation(id_, accept=False))
 
-    @router.post("/workspace-members/{id_}/accept")
-    async def accept_member(request: Request, id_: str) -> JSONResponse:
-        _loopback(request)
-        return JSONResponse(store.accept_member(id_))
+def create_workspace(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.create_workspace(call.body.get("name") if isinstance(call.body, dict) else None)
 
-    @router.get("/requests")
-    async def requests(request: Request) -> JSONResponse:
-        _loopback(request)
-        return JSONResponse(sandbox.log.entries())
 
-    @router.delete("/requests")
-    async def clear_requests(request: Request) -> JSONResponse:
-        _loopback(request)
-        sandbox.log.clear()
-        return JSONResponse({"cleared": True})
+def get_workspace(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.describe_workspace(call.params["id"])
 
-    @router.put("/faults")
-    async def set_faults(request: Request) -> JSONResponse:
-        _loopback(request)
-        sandbox.faults.configure(await _json(request))
-        return JSONResponse({"rules": len(sandbox.faults.rules)})
 
-    @router.delete("/faults")
-    async def clear_faults(request: Request) -> JSONResponse:
-        _loopback(request)
-        sandbox.faults.clear()
-        return JSONResponse({"rules": 0})
+def set_plan(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.workspaces.set_plan(call.params["id"], _field(call.body, "audit_logs"))
 
-    @router.put("/limits")
-    async def set_limits(request: Request) -> JSONResponse:
-        _loopback(request)
-        body = await _json(request)
-        sandbox.limiter.set(body.get("per_second"), body.get("per_minute"))
-        return JSONResponse(
-            {"per_second": sandbox.limiter.per_second, "per_minute": sandbox.limiter.per_minute}
-        )
 
-    @router.get("/state")
-    async def state(request: Request) -> JSONResponse:
-        _loopback(request)
-        return JSONResponse(store.dump())
+def record_audit_log(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.audit.record(call.params["id"], call.body)
 
-    @router.post("/reset")
-    async def reset(request: Request) -> JSONResponse:
-        _loopback(request)
-        store.reset()
-        sandbox.log.clear()
-        sandbox.faults.clear()
-        sandbox.limiter.set(100, 6_000)
-        return JSONResponse({"reset": True})
 
-    return router
+def accept_group_member(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.groups.answer(call.params["id"], accept=True)
+
+
+def reject_group_member(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.groups.answer(call.params["id"], accept=False)
+
+
+def accept_member(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.members.accept(call.params["id"])
+
+
+def requests(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.log.entries()
+
+
+def clear_requests(sandbox: Sandbox, call: ControlCall) -> Any:
+    sandbox.log.clear()
+    return {"cleared": True}
+
+
+def set_faults(sandbox: Sandbox, call: ControlCall) -> Any:
+    sandbox.faults.configure(call.body)
+    return {"rules": len(sandbox.faults.rules)}
+
+
+def clear_faults(sandbox: Sandbox, call: ControlCall) -> Any:
+    sandbox.faults.clear()
+    return {"rules": 0}
+
+
+def get_limits(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.limiter.settings()
+
+
+def set_limits(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.limiter.configure(call.body)
+
+
+def state(sandbox: Sandbox, call: ControlCall) -> Any:
+    return sandbox.store.dump()
+
+
+def reset(sandbox: Sandbox, call: ControlCall) -> Any:
+    sandbox.reset()
+    return {"reset": True}

@@ -1,6 +1,18 @@
-"""The sandbox's API errors, each rendering the real API's body ``{statusCode, error, message}``.
+"""The sandbox's API errors, one class per error the Instantly API answers.
 
-Rules raise these from the store; the app turns them into responses in one place.
+Each renders the real API's body ``{"statusCode", "error", "message"}``; the
+store and the control plane raise them, and the app turns them into responses
+in one place (``app.py``)::
+
+    ApiError(status, message, headers)
+    ├── BadRequestError          400  validation, and the rules the API answers with 400
+    ├── UnauthorizedError        401  missing, invalid or revoked key (one message for all)
+    ├── PaymentRequiredError     402  the workspace's plan lacks the feature
+    ├── ForbiddenError           403  a missing scope, an x-as-workspace the key may not use,
+    │                            a wrong security token, a non-loopback control-plane client
+    ├── NotFoundError            404  an unknown id, or an unknown route
+    ├── ConflictError            409  duplicate tag label, workspace-group hierarchy
+    └── TooManyRequestsError     429  with ``Retry-After`` in seconds
 """
 
 from __future__ import annotations
@@ -8,9 +20,20 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+__all__ = [
+    "ApiError",
+    "BadRequestError",
+    "ConflictError",
+    "ForbiddenError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "TooManyRequestsError",
+    "UnauthorizedError",
+]
+
 
 class ApiError(Exception):
-    """An error answer of the Instantly API."""
+    """An error answer of the Instantly API: a status, a message and extra headers."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -23,31 +46,50 @@ class ApiError(Exception):
         return {"statusCode": self.status, "error": HTTPStatus(self.status).phrase, "message": self.message}
 
 
-def bad_request(message: str) -> ApiError:
+class BadRequestError(ApiError):
     """400, e.g. ``body must have required property 'email'``."""
-    return ApiError(400, message)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
 
 
-def unauthorized() -> ApiError:
+class UnauthorizedError(ApiError):
     """401 for a missing, invalid or revoked key (the API says the same for all three)."""
-    return ApiError(401, "Missing Authorization header")
+
+    def __init__(self) -> None:
+        super().__init__(401, "Missing Authorization header")
 
 
-def forbidden(message: str = "Forbidden") -> ApiError:
-    """403: a missing scope, or an x-as-workspace the key may not use."""
-    return ApiError(403, message)
+class PaymentRequiredError(ApiError):
+    """402: the workspace's plan does not include what was asked for."""
+
+    def __init__(self, message: str = "Workspace does not have an active paid plan") -> None:
+        super().__init__(402, message)
 
 
-def not_found(message: str = "Resource not found") -> ApiError:
-    """404 for an unknown id."""
-    return ApiError(404, message)
+class ForbiddenError(ApiError):
+    """403: a missing scope, an x-as-workspace the key may not use, a wrong security token."""
+
+    def __init__(self, message: str = "ForbiddenError") -> None:
+        super().__init__(403, message)
 
 
-def conflict(message: str) -> ApiError:
+class NotFoundError(ApiError):
+    """404 for an unknown id (or route)."""
+
+    def __init__(self, message: str = "Resource not found") -> None:
+        super().__init__(404, message)
+
+
+class ConflictError(ApiError):
     """409: duplicate tag label, workspace-group hierarchy."""
-    return ApiError(409, message)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
 
 
-def too_many_requests(retry_after: int) -> ApiError:
-    """429 with ``Retry-After`` in seconds."""
-    return ApiError(429, "Rate limit exceeded", {"Retry-After": str(max(1, retry_after))})
+class TooManyRequestsError(ApiError):
+    """429 with ``Retry-After`` in seconds (at least 1)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(429, "Rate limit exceeded", {"Retry-After": str(max(1, retry_after))})

@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema
 
-from instantly_sandbox.errors import bad_request
+from instantly_sandbox.errors import BadRequestError
 
 # instantly-api.md §7: scopes the spec does not state.
 SCOPE_OVERRIDES = {
@@ -135,18 +135,23 @@ _FORMATS = jsonschema.FormatChecker(["email"])
 _FORMATS_STRICT = jsonschema.FormatChecker(["email", "date"])
 
 
+def takes_body(operation_id: str) -> bool:
+    """Whether the operation has a JSON request body (DELETE's ``null`` body does not count)."""
+    return _body_schema(operation_id) is not None
+
+
 def validate_body(operation_id: str, body: Any) -> Any:
     """The body with unknown fields stripped; raises a 400 naming the field."""
     schema = _body_schema(operation_id)
     if schema is None:
         return None
     if not isinstance(body, dict):
-        raise bad_request("body must be object")
+        raise BadRequestError("body must be object")
     body = _strip_unknown(copy.deepcopy(body), schema)
     validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
     error = jsonschema.exceptions.best_match(validator.iter_errors(body))
     if error is not None:
-        raise bad_request(_ajv_message(error))
+        raise BadRequestError(_ajv_message(error))
     return body
 
 
@@ -158,7 +163,7 @@ def check_stored(schema_name: str, doc: dict[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS_STRICT)
     error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
     if error is not None:
-        raise bad_request(_ajv_message(error))
+        raise BadRequestError(_ajv_message(error))
 
 
 def query_params(operation_id: str) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""Drive a sandbox from tests and the demo: start it as a process, use its control plane."""
+"""Drive a sandbox from tests, ``seed`` and the demo: start it as a process
+(:class:`SandboxProcess`), use its control plane (:class:`SandboxControl`),
+build fault rules (:class:`Fault`)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,82 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 
+def _where(method: str | None, path: str | None, probability: float) -> dict[str, Any]:
+    rule: dict[str, Any] = {"probability": probability}
+    if method is not None:
+        rule["method"] = method
+    if path is not None:
+        rule["path"] = path
+    return rule
+
+
+class Fault:
+    """Builders of the fault rules :meth:`SandboxControl.set_faults` takes.
+
+    Each rule applies to requests matching ``method`` (any when None) and the
+    ``path`` glob (e.g. ``/api/v2/custom-tags*``; any when None), and fires with
+    ``probability`` (drawn from the seeded source: the same seed gives the same faults)::
+
+        control.set_faults([Fault.delay(2_000, method="POST", after_commit=True)], seed=7)
+    """
+
+    @staticmethod
+    def status(
+        status: int,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        probability: float = 1.0,
+        retry_after: int | None = None,
+    ) -> dict[str, Any]:
+        """Answer ``status`` (the API's error body) without handling the request."""
+        rule = {**_where(method, path, probability), "status": status}
+        if retry_after is not None:
+            rule["retry_after"] = retry_after
+        return rule
+
+    @staticmethod
+    def drop_after_commit(
+        *, method: str | None = None, path: str | None = None, probability: float = 1.0
+    ) -> dict[str, Any]:
+        """Handle and commit the request, then close the connection without an answer."""
+        return {**_where(method, path, probability), "action": "drop_after_commit"}
+
+    @staticmethod
+    def delay(
+        delay_ms: int,
+        *,
+        after_commit: bool = False,
+        method: str | None = None,
+        path: str | None = None,
+        probability: float = 1.0,
+    ) -> dict[str, Any]:
+        """Wait ``delay_ms`` before handling the request; with ``after_commit``, handle and
+        commit first and hold the answer back (a client that times out sooner sees a
+        timeout although the write landed)."""
+        rule = {**_where(method, path, probability), "delay_ms": delay_ms}
+        if after_commit:
+            rule["after_commit"] = True
+        return rule
+
+
 class SandboxControl:
-    """A client of the ``/_sandbox/`` control plane."""
+    """A client of the ``/_sandbox/`` control plane (every route is described in docs/sandbox.md).
+
+    Each method is one request; an error answer raises ``httpx.HTTPStatusError``
+    (its response holds the API-shaped body naming the problem)::
+
+        control = SandboxControl("http://127.0.0.1:8787")
+        workspace, key = control.create_workspace("Hooli")
+        control.set_limits(per_second=5, per_minute=100, per="key_workspace")
+    """
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -26,10 +96,48 @@ class SandboxControl:
         resp.raise_for_status()
         return resp.json()
 
+    def health(self) -> bool:
+        """Whether the sandbox answers (``GET /_sandbox/health``)."""
+        try:
+            resp = self._http.get("/health", timeout=2)
+            return resp.status_code == 200 and resp.json() == {"ok": True}
+        except (httpx.HTTPError, ValueError):  # nothing listening, or something else is
+            return False
+
+    def wait_ready(self, timeout: float = 15) -> None:
+        """Wait until the sandbox answers; ``TimeoutError`` after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.health():
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no sandbox answers at {self.base_url} (after {timeout:g} s)")
+            time.sleep(0.2)
+
     def create_workspace(self, name: str) -> tuple[dict[str, Any], str]:
         """A new workspace and its full-access (all:all) key."""
         out = self._call("POST", "/workspaces", {"name": name})
         return out["workspace"], out["api_key"]
+
+    def workspace(self, id_: str) -> dict[str, Any]:
+        """``{"workspace", "security_token", "plan": {"audit_logs"}}`` of workspace ``id_``."""
+        result: dict[str, Any] = self._call("GET", f"/workspaces/{id_}")
+        return result
+
+    def security_token(self, id_: str) -> str:
+        """The ``sec`` that ``POST /workspaces/current/change-owner`` of workspace ``id_`` requires."""
+        token: str = self.workspace(id_)["security_token"]
+        return token
+
+    def set_plan(self, id_: str, *, audit_logs: bool) -> dict[str, Any]:
+        """Whether workspace ``id_``'s plan includes audit logs (without: 402 on ``GET /audit-logs``)."""
+        result: dict[str, Any] = self._call("PUT", f"/workspaces/{id_}/plan", {"audit_logs": audit_logs})
+        return result
+
+    def record_audit_log(self, id_: str, activity_type: int, **fields: Any) -> dict[str, Any]:
+        """Record an audit event in workspace ``id_`` (e.g. 1 User login, 4 Campaign launch);
+        ``fields`` are other AuditLog fields (``user_name``, ``campaign_id``, ``timestamp``, ...)."""
+        body = {"activity_type": activity_type, **fields}
+        result: dict[str, Any] = self._call("POST", f"/workspaces/{id_}/audit-logs", body)
+        return result
 
     def accept_group_member(self, id_: str) -> dict[str, Any]:
         """The sub-workspace's owner accepts the group invitation ``id_``."""
@@ -56,16 +164,29 @@ class SandboxControl:
         self._call("DELETE", "/requests")
 
     def set_faults(self, rules: list[dict[str, Any]], seed: int = 0) -> None:
-        """Inject faults (see design.md for the rule format)."""
+        """Replace the fault rules (build them with :class:`Fault`) and reseed."""
         self._call("PUT", "/faults", {"seed": seed, "rules": rules})
 
     def clear_faults(self) -> None:
         """Remove every fault rule."""
         self._call("DELETE", "/faults")
 
-    def set_limits(self, per_second: int, per_minute: int) -> None:
-        """Change the per-workspace rate limits."""
-        self._call("PUT", "/limits", {"per_second": per_second, "per_minute": per_minute})
+    def set_limits(self, per_second: int, per_minute: int, per: str = "acted_workspace") -> dict[str, Any]:
+        """Change the rate limits → the new settings.
+
+        ``per="acted_workspace"`` charges each request to the workspace it acts in
+        (``x-as-workspace``, or the key's own); ``"key_workspace"`` charges it to the
+        calling key's own workspace, so an agency acting in many clients has one budget.
+        """
+        result: dict[str, Any] = self._call(
+            "PUT", "/limits", {"per_second": per_second, "per_minute": per_minute, "per": per}
+        )
+        return result
+
+    def limits(self) -> dict[str, Any]:
+        """The current rate limits: ``{"per_second", "per_minute", "per"}``."""
+        result: dict[str, Any] = self._call("GET", "/limits")
+        return result
 
     def state(self) -> dict[str, Any]:
         """Every object of every workspace."""

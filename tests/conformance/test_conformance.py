@@ -275,15 +275,39 @@ def test_current_workspace(api: Api, workspace_factory: Any, control: Any) -> No
     c = api(key)
     assert c.get("/workspaces/current").json()["id"] == ws["id"]
     assert c.patch("/workspaces/current", json={"name": "Renamed"}).json()["name"] == "Renamed"
-    refused = c.post("/workspaces/current/change-owner", json={"email": "new@x.example", "sec": "t"})
+    sec = control.security_token(ws["id"])
+    wrong = c.post("/workspaces/current/change-owner", json={"email": "new@x.example", "sec": "t"})
+    assert (wrong.status_code, wrong.json()["message"]) == (403, "Invalid security token")
+    refused = c.post("/workspaces/current/change-owner", json={"email": "new@x.example", "sec": sec})
     assert refused.status_code == 400
     member = c.post("/workspace-members", json={"email": "new@x.example", "role": "admin"}).json()
     control.accept_member(member["id"])
-    changed = c.post("/workspaces/current/change-owner", json={"email": "new@x.example", "sec": "t"})
+    changed = c.post("/workspaces/current/change-owner", json={"email": "new@x.example", "sec": sec})
+    assert changed.status_code == 200
     assert changed.json()["owner"] == member["user_id"]
     roles = {m["email"]: m["role"] for m in c.get("/workspace-members").json()["items"]}
     assert roles["new@x.example"] == "owner"
     assert list(roles.values()).count("owner") == 1
+
+
+def test_audit_logs_recorded_events_and_plan(api: Api, workspace_factory: Any, control: Any) -> None:
+    ws, key = workspace_factory()
+    c = api(key)
+    control.record_audit_log(ws["id"], 1, user_name="Ana", user_id="u-1", audit_metadata={"method": "sso"})
+    control.record_audit_log(
+        ws["id"], 4, campaign_id="c-1", affected_count=1, timestamp="2026-03-01T10:00:00.000Z"
+    )
+    c.post("/api-keys", json={"name": "reader", "scopes": ["campaigns:read"]})
+    logged = c.get("/audit-logs", params={"limit": 1000})
+    assert logged.status_code == 200  # every event validated against AuditLog by the api fixture
+    assert sorted(e["activity_type"] for e in logged.json()["items"]) == [1, 4, 37]
+    control.set_plan(ws["id"], audit_logs=False)
+    refused = c.get("/audit-logs")
+    assert (refused.status_code, refused.json()["message"]) == (
+        402,
+        "Workspace plan does not include audit logs",
+    )
+    control.set_plan(ws["id"], audit_logs=True)
 
 
 def test_rate_limit_answer(api: Api, workspace_factory: Any, control: Any) -> None:
@@ -301,7 +325,7 @@ def test_every_operation_was_checked() -> None:
     ops = {op["operationId"] for o in SPEC["paths"].values() for op in o.values() if isinstance(op, dict)}
     seen_ops = {op for op, _ in SEEN}
     assert ops - seen_ops == set()
-    for status in (400, 401, 403, 404, 409, 429):
+    for status in (400, 401, 402, 403, 404, 409, 429):
         assert any(s == status for _, s in SEEN), f"no {status} was validated"
 
 
