@@ -35,7 +35,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 demo: venv cli
-	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(PY) -m instantly_pulumi.demo $(DEMO_ARGS)
+	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(VENV)/bin/instantly-pulumi demo $(DEMO_ARGS)
 
 clean-state:
 	rm -rf .state

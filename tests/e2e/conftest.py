@@ -143,7 +143,7 @@ def make_world(
 ) -> World:
     """Create an agency (unless given) and a client with 3 campaigns and 2 accounts;
     the agency invites the client into its group, and the client accepts (unless told not to)."""
-    from instantly_pulumi.demo import _create_account
+    from instantly_pulumi.cli.demo import _create_account
 
     if agency is None:
         agency_ws, agency_key = control.create_workspace(f"{name} agency")
@@ -220,7 +220,7 @@ def json_loads(text: str) -> Any:
 
 
 def new_client_stack(tmp_path: Path, pulumi_bin: Path, world: World, name: str = "client") -> ClientStack:
-    from instantly_pulumi.demo import write_project as write_client_project
+    from instantly_pulumi.cli.demo import write_project as write_client_project
 
     project = tmp_path / f"project-{name}"
     write_client_project(project)

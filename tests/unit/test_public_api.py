@@ -130,3 +130,19 @@ def test_args_classes_follow_the_field_tables() -> None:
         for field in provider.fields:
             if not field.output:
                 assert field.name in (args.__doc__ or "")
+
+
+def test_the_library_a_program_imports_pulls_in_no_tooling() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, instantly_pulumi, instantly_pulumi.stack\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('instantly_sandbox', 'typer', 'fastapi', 'uvicorn') or m.startswith('instantly_pulumi.cli.')\n"
+        "or m == 'instantly_pulumi.cli'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

@@ -16,7 +16,6 @@ Every run starts afresh in ``.state/demo/`` (git-ignored).
 
 from __future__ import annotations
 
-import argparse
 import secrets
 import shutil
 import sys
@@ -26,15 +25,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+import typer
 import yaml
 
 from instantly_pulumi.pulumi_cli import PulumiCLI, PulumiError
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DEMO_CLIENTS = {"acme": "Acme Corp", "globex": "Globex"}
 DEMO_AGENCY = "Northwind Agency"
 DAYS = {str(d): d < 5 for d in range(7)}
@@ -318,13 +318,10 @@ def _indent(text: str) -> str:
     return "\n".join("      " + line for line in text.splitlines())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m instantly_pulumi.demo``."""
-    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--state-dir", type=Path, default=REPO / ".state" / "demo")
-    args = parser.parse_args(argv)
-    return run(args.state_dir.resolve())
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def command(
+    state_dir: Annotated[Path, typer.Option(help="Where the demo keeps its data (wiped first).")] = REPO
+    / ".state"
+    / "demo",
+) -> None:
+    """The whole job on a local Instantly sandbox: no key, no internet (`make demo`)."""
+    raise typer.Exit(run(state_dir.resolve()))

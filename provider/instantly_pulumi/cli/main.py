@@ -1,0 +1,29 @@
+"""The ``instantly-pulumi`` console script: every command, registered in one place."""
+
+from __future__ import annotations
+
+import typer
+
+from instantly_pulumi.cli import demo
+
+app = typer.Typer(
+    name="instantly-pulumi",
+    help="Operator commands for Instantly client workspaces managed with Pulumi. "
+    "The key comes from INSTANTLY_API_KEY, the origin from INSTANTLY_BASE_URL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """Operator commands for Instantly client workspaces managed with Pulumi."""
+
+
+app.command("demo")(demo.command)
+
+
+def run() -> None:
+    """Entry point of the ``instantly-pulumi`` console script."""
+    app()
