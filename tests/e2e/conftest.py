@@ -63,17 +63,41 @@ def chain_project(tmp_path: Path, pulumi_bin: Path) -> PulumiCLI:
 # --- a fresh copy of the repository, set up by `pulumi install` ------------------------------
 
 
+# What git ignores here (.gitignore): used only when the tree is not a git checkout.
+_IGNORED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".tools",
+    ".state",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".schemathesis",
+    "*.db",
+    "*.db-*",
+    "build",
+    "dist",
+)
+
+
 def copy_repository(dest: Path) -> None:
     """Copy what a clone of the working tree would hold: the tracked files, plus new files not yet
     committed (``--others --exclude-standard``), so the copy reflects the tree under test; nothing
-    git ignores (no .venv, no .tools, no state)."""
+    git ignores (no .venv, no .tools, no state). Outside a git checkout (a source archive), the
+    tree without the ignored paths."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=REPO,
         capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
+        check=False,
+    )
+    if listed.returncode != 0:
+        shutil.copytree(REPO, dest, ignore=_IGNORED, symlinks=True)
+        return
+    for name in filter(None, listed.stdout.decode().split("\0")):
         src = REPO / name
         if not src.is_file():  # deleted in the working tree
             continue
