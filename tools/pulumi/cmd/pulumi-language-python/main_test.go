@@ -113,3 +113,18 @@ func TestProgramPathAndConfig(t *testing.T) {
 		t.Errorf("config env: %v, %v", env, err)
 	}
 }
+
+func TestRunTypechecksFirstWhenConfigured(t *testing.T) {
+	root, info := fakeProject(t)
+	options, _ := structpb.NewStruct(map[string]any{"toolchain": "pip", "virtualenv": ".venv", "typechecker": "mypy"})
+	info.Options = options
+	os.WriteFile(filepath.Join(root, "exit"), []byte("1"), 0o644)
+	_, err := (&pythonHost{shim: "/shim"}).Run(context.Background(), &pulumirpc.RunRequest{Info: info})
+	if err == nil || !strings.Contains(err.Error(), "mypy failed") {
+		t.Fatalf("a failing typecheck must stop the run: %v", err)
+	}
+	args, _ := ran(t, root)
+	if want := "-m mypy --exclude ../../.venv " + info.ProgramDirectory; args != want {
+		t.Errorf("typechecker args:\n got %s\nwant %s", args, want)
+	}
+}
