@@ -6,27 +6,42 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PULUMI_BIN_FILE := .tools/pulumi-bin-dir
+INSTALL_LOG := .tools/pulumi-install.log
 
-.PHONY: demo test lint venv cli clean-state clean help
+.PHONY: demo test lint venv cli go-test clean-state clean help
 
 help:
 	@echo "make demo   run the demo against the embedded sandbox"
 	@echo "make test   run the whole test suite (unit, integration, conformance, fuzz, e2e)"
 	@echo "make lint   ruff + mypy --strict on provider/"
+	@echo "make cli    build the Pulumi CLI into .tools/ (then: export PATH=\"\$$PWD/.tools/bin:\$$PATH\")"
+	@echo "make venv   .venv by \`pulumi install\`, plus the dev tools"
 
+# The virtualenv is made the way a Pulumi user makes it after a clone:
+# `pulumi install` from the project root (Pulumi.yaml's `virtualenv: .venv`,
+# provider/program/requirements.txt: this project, editable, with the sandbox),
+# with $(PYTHON) as the interpreter; then the development tools on top.
 venv: $(STAMP)
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+$(STAMP): pyproject.toml provider/program/requirements.txt | cli
+	@echo "pulumi install (log: $(INSTALL_LOG))"
+	@PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" PULUMI_PYTHON_CMD=$(PYTHON) PULUMI_SKIP_UPDATE_CHECK=true \
+		pulumi install --non-interactive > $(INSTALL_LOG) 2>&1 \
+		|| { tail -n 40 $(INSTALL_LOG); exit 1; }
 	$(PY) -m pip install --quiet -e '.[sandbox,dev]'
 	touch $(STAMP)
 
-# Prints nothing when the pinned CLI is already built; see scripts/build-pulumi.sh.
-cli: $(STAMP)
+# Only needs Go: builds (or reuses) the pinned CLI with this project's host and
+# launcher, records its directory in .tools/pulumi-bin-dir and points the
+# symlink .tools/bin at it; see scripts/build-pulumi.sh.
+cli:
 	@mkdir -p .tools
 	@scripts/build-pulumi.sh > $(PULUMI_BIN_FILE).tmp && mv $(PULUMI_BIN_FILE).tmp $(PULUMI_BIN_FILE)
 
-test: venv cli
+# Unit tests of the Go host and launcher (seconds with a warm Go build cache).
+go-test:
+	cd tools/pulumi && GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0 go test ./...
+
+test: venv cli go-test
 	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,79 @@ def chain_project(tmp_path: Path, pulumi_bin: Path) -> PulumiCLI:
     )
 
 
+# --- a fresh copy of the repository, set up by `pulumi install` ------------------------------
+
+
+# What git ignores here (.gitignore): used only when the tree is not a git checkout.
+_IGNORED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".tools",
+    ".state",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".schemathesis",
+    "*.db",
+    "*.db-*",
+    "build",
+    "dist",
+)
+
+
+def copy_repository(dest: Path) -> None:
+    """Copy what a clone of the working tree would hold: the tracked files, plus new files not yet
+    committed (``--others --exclude-standard``), so the copy reflects the tree under test; nothing
+    git ignores (no .venv, no .tools, no state). Outside a git checkout (a source archive), the
+    tree without the ignored paths."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        shutil.copytree(REPO, dest, ignore=_IGNORED, symlinks=True)
+        return
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        src = REPO / name
+        if not src.is_file():  # deleted in the working tree
+            continue
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / name)
+
+
+@dataclass
+class InstalledCopy:
+    """The repository copied as a clone would be, after `pulumi install` in its root."""
+
+    root: Path
+    cli: PulumiCLI
+    install: subprocess.CompletedProcess[str]
+    seconds: float
+
+
+INSTALL_SECONDS: list[float] = []
+
+
+@pytest.fixture(scope="session")
+def installed_copy(tmp_path_factory: pytest.TempPathFactory, pulumi_bin: Path) -> InstalledCopy:
+    """One `pulumi install` for the session: the project's own Pulumi.yaml (relative `virtualenv`,
+    `main:` in a subdirectory), run from its root exactly as the README tells users."""
+    base = tmp_path_factory.mktemp("clone")
+    root = base / "instantly-pulumi"
+    copy_repository(root)
+    cli = PulumiCLI(project_dir=root, state_dir=base / "pulumi", passphrase="copy", bin_dir=pulumi_bin)
+    start = time.monotonic()
+    install = cli.run("install", timeout=900)
+    seconds = time.monotonic() - start
+    INSTALL_SECONDS.append(seconds)
+    return InstalledCopy(root=root, cli=cli, install=install, seconds=seconds)
+
+
 # --- client stacks on the sandbox -------------------------------------------------------------
 
 
@@ -70,6 +145,8 @@ def count_requests(step: str, n: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for seconds in INSTALL_SECONDS:
+        terminalreporter.write_line(f"e2e: `pulumi install` in a fresh copy of the repo: {seconds:.1f}s")
     if not REQUEST_COUNTS:
         return
     terminalreporter.section("API requests per lifecycle step (e2e, through the sandbox's request log)")

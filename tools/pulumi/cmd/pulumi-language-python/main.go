@@ -6,51 +6,57 @@
 // served by the Go module proxy this project can reach, at any version or
 // commit (403 "This module version is not available"), while the CLI itself
 // (pkg/v3) is. The engine talks to a language host only over the
-// LanguageRuntime gRPC service, so this small host implements the part of it
-// a Python program run needs, on the generated stubs of the pinned sdk/v3:
+// LanguageRuntime gRPC service, so this host implements the part of it that
+// the commands a user runs need, on the pinned sdk/v3. The Python work itself
+// (resolving `virtualenv` against the project root, creating the venv,
+// installing requirements, listing packages, building the interpreter
+// command, for pip, poetry and uv) is the SDK's toolchain package
+// (sdk/v3/python/toolchain), called as upstream's host calls it:
 //
-//   - Handshake / GetPluginInfo: identify itself with the pinned version;
-//   - GetRequiredPlugins / GetRequiredPackages: none (dynamic providers are
-//     served by the `pulumi-resource-pulumi-python` launcher on PATH);
-//   - Run: start `<virtualenv>/bin/python -u pulumi-language-python-exec ...`
-//     (the upstream exec shim shipped in sdk/v3, placed next to this binary)
-//     with the program's config in PULUMI_CONFIG and its secret keys in
-//     PULUMI_CONFIG_SECRET_KEYS, exactly as the shim expects them;
-//   - InstallDependencies: nothing (the project's Makefile owns the venv);
-//   - About / GetProgramDependencies: the interpreter and no extra packages.
+//   - Handshake / GetPluginInfo: the engine address; the pinned version;
+//   - GetRequiredPackages: ensures the virtualenv exists (creating it and
+//     installing requirements.txt when missing, as upstream), then reports no
+//     packages (dynamic providers are served by the `pulumi-resource-pulumi-
+//     python` launcher next to this binary; this project ships no plugin
+//     packages);
+//   - Run: `python -u pulumi-language-python-exec ...` (the upstream exec shim
+//     shipped in sdk/v3, placed next to this binary) in the toolchain's
+//     environment, with the config in PULUMI_CONFIG and its secret keys in
+//     PULUMI_CONFIG_SECRET_KEYS, after the typechecker if one is configured;
+//   - InstallDependencies (`pulumi install`): venv + `pip install -r
+//     requirements.txt` in the program directory, streamed to the CLI;
+//   - About / GetProgramDependencies (`pulumi about`): the interpreter and the
+//     installed packages.
 //
-// Everything else stays Unimplemented, which the engine tolerates.
+// Everything else (program generation, packing, RunPlugin, ...) stays
+// Unimplemented, which the engine reports as such.
 package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/structpb"
+
+	"instantly-pulumi/tools/pulumi/internal/pyruntime"
 )
 
-// The exec shim exits with this code after it has shown the user an
-// actionable message; the engine must then bail without adding its own.
-const exitCodeUserActionable = 32
-
 func main() {
-	// The engine passes its address as the last positional argument; older
-	// engines may add -tracing or -root flags, which are accepted and ignored.
-	flag.String("tracing", "", "zipkin-compatible tracing endpoint (ignored)")
-	flag.String("root", "", "project root (ignored; taken from each request)")
-	flag.String("binary", "", "unused")
+	// The engine passes its address as the last positional argument. Older
+	// engines passed the runtime options as flags; they are accepted and
+	// ignored (each request carries them in its ProgramInfo).
+	for _, name := range []string{"tracing", "root", "binary", "virtualenv", "typechecker", "toolchain"} {
+		flag.String(name, "", "obsolete; ignored")
+	}
 	flag.Parse()
 
 	engine := ""
@@ -93,6 +99,20 @@ type pythonHost struct {
 	shim   string
 }
 
+// resolve reads the request's runtime options and resolves the toolchain,
+// with `virtualenv` relative to the project root (info.RootDirectory).
+func resolve(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, toolchain.PythonOptions, error) {
+	if info == nil {
+		return nil, toolchain.PythonOptions{}, fmt.Errorf("the engine sent no program info")
+	}
+	opts, err := pyruntime.Options(info.GetRootDirectory(), info.GetProgramDirectory(), info.GetOptions().AsMap())
+	if err != nil {
+		return nil, opts, err
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	return tc, opts, err
+}
+
 func (h *pythonHost) Handshake(
 	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
@@ -110,144 +130,4 @@ func (h *pythonHost) GetRequiredPlugins(
 	context.Context, *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
 	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *pythonHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
-}
-
-func (h *pythonHost) InstallDependencies(
-	*pulumirpc.InstallDependenciesRequest, grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
-) error {
-	return nil
-}
-
-func (h *pythonHost) GetProgramDependencies(
-	context.Context, *pulumirpc.GetProgramDependenciesRequest,
-) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	return &pulumirpc.GetProgramDependenciesResponse{}, nil
-}
-
-func (h *pythonHost) About(_ context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
-	python := pythonFor(req.GetInfo())
-	out, err := exec.Command(python, "--version").Output()
-	if err != nil {
-		return nil, fmt.Errorf("running %s --version: %w", python, err)
-	}
-	return &pulumirpc.AboutResponse{
-		Executable: python,
-		Version:    strings.TrimSpace(strings.TrimPrefix(string(out), "Python ")),
-	}, nil
-}
-
-// pythonFor picks the interpreter: the `virtualenv` runtime option of
-// Pulumi.yaml (relative to the project root), else python3 on PATH.
-func pythonFor(info *pulumirpc.ProgramInfo) string {
-	venv := option(info, "virtualenv")
-	if venv == "" {
-		return "python3"
-	}
-	if !filepath.IsAbs(venv) {
-		venv = filepath.Join(info.GetRootDirectory(), venv)
-	}
-	return filepath.Join(venv, "bin", "python")
-}
-
-func option(info *pulumirpc.ProgramInfo, name string) string {
-	if info == nil || info.GetOptions() == nil {
-		return ""
-	}
-	v, ok := info.GetOptions().GetFields()[name]
-	if !ok {
-		return ""
-	}
-	if s, ok := v.GetKind().(*structpb.Value_StringValue); ok {
-		return s.StringValue
-	}
-	return ""
-}
-
-func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	info := req.GetInfo()
-	python := pythonFor(info)
-	if _, err := os.Stat(python); err != nil && filepath.IsAbs(python) {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf(
-			"the virtualenv interpreter %s does not exist: run `make venv` first", python)}, nil
-	}
-
-	program := req.GetProgram()
-	if info != nil && info.GetProgramDirectory() != "" {
-		program = info.GetProgramDirectory()
-		// `main:` in Pulumi.yaml may name a file rather than a folder.
-		if entry := info.GetEntryPoint(); entry != "" && entry != "." {
-			program = filepath.Join(program, entry)
-		}
-	}
-	if program == "" {
-		program = "."
-	}
-	args := []string{"-u", h.shim}
-	add := func(k, v string) {
-		if v != "" {
-			args = append(args, "--"+k, v)
-		}
-	}
-	add("monitor", req.GetMonitorAddress())
-	add("engine", h.engine)
-	add("project", req.GetProject())
-	add("stack", req.GetStack())
-	add("pwd", req.GetPwd())
-	add("dry_run", fmt.Sprintf("%v", req.GetDryRun()))
-	add("parallel", fmt.Sprint(req.GetParallel()))
-	add("organization", req.GetOrganization())
-	if info != nil {
-		add("root_directory", info.GetRootDirectory())
-	}
-	args = append(args, program)
-	args = append(args, req.GetArgs()...)
-
-	// Never `null`: the shim iterates both values unconditionally.
-	configMap, secretKeyList := req.GetConfig(), req.GetConfigSecretKeys()
-	if configMap == nil {
-		configMap = map[string]string{}
-	}
-	if secretKeyList == nil {
-		secretKeyList = []string{}
-	}
-	config, err := json.Marshal(configMap)
-	if err != nil {
-		return nil, err
-	}
-	secretKeys, err := json.Marshal(secretKeyList)
-	if err != nil {
-		return nil, err
-	}
-
-	cmd := exec.CommandContext(ctx, python, args...)
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	cmd.Env = append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys),
-	)
-	if venv := option(info, "virtualenv"); venv != "" {
-		// Mirrors `activate`: the program and anything it starts see the venv.
-		bin := filepath.Dir(python)
-		cmd.Env = append(cmd.Env, "VIRTUAL_ENV="+filepath.Dir(bin), "PATH="+bin+":"+os.Getenv("PATH"))
-	}
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			if exitErr.ExitCode() == exitCodeUserActionable {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{
-				Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
-			}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the Python program: %v", err)}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
 }
