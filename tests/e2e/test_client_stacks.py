@@ -213,7 +213,7 @@ def test_group_invitation_rejected_then_reinvited_and_accepted(
 ) -> None:
     world = pending_world
     stack = new_client_stack(tmp_path, pulumi_bin, world)
-    stack.write({"workspace_id": world.client_id, "group_membership": {}})
+    stack.write({"workspace_id": world.client_id, "group_membership": {"wait_for_acceptance": False}})
     stack.run("up", step="invite into the group")
     (invite,) = world.memberships()
     assert invite["status"] == "pending"
