@@ -15,6 +15,7 @@ import argparse
 import json
 import socket
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -52,8 +53,19 @@ class _Server(uvicorn.Server):
         print(json.dumps({"base_url": f"http://{shown}:{port}", "db": str(self._db)}), flush=True)
 
 
-def serve(host: str, port: int, db: Path, log_level: str = "warning") -> None:
-    """Serve until SIGTERM/SIGINT; ``db``'s parent directory is created if missing."""
+def _accept_invitations(store: Store, after: float, stop: threading.Event) -> None:
+    """Stand in for the clients' owners: accept each group invitation ``after`` seconds old."""
+    while not stop.wait(min(0.5, after / 2 or 0.5)):
+        store.groups.accept_overdue(after)
+
+
+def serve(
+    host: str, port: int, db: Path, log_level: str = "warning", accept_after: float | None = None
+) -> None:
+    """Serve until SIGTERM/SIGINT; ``db``'s parent directory is created if missing.
+
+    With ``accept_after``, group invitations are accepted once they are that many
+    seconds old (nobody else is there to accept them on a sandbox tried by hand)."""
     db.parent.mkdir(parents=True, exist_ok=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP matters: asyncio turns Nagle off (TCP_NODELAY) only on sockets that
@@ -71,9 +83,13 @@ def serve(host: str, port: int, db: Path, log_level: str = "warning") -> None:
     store = Store(db)
     config = uvicorn.Config(build_app(store), log_level=log_level, access_log=False, lifespan="off")
     server = _Server(config, sock, db)
+    stop = threading.Event()
+    if accept_after is not None:
+        threading.Thread(target=_accept_invitations, args=(store, accept_after, stop), daemon=True).start()
     try:
         server.run(sockets=[sock])
     finally:
+        stop.set()
         store.close()
 
 
@@ -120,6 +136,13 @@ def parser() -> argparse.ArgumentParser:
         help=f"SQLite file, created with its directory if missing (default {DEFAULT_DB}, "
         "relative to the current directory)",
     )
+    run.add_argument(
+        "--accept-invitations-after",
+        type=float,
+        metavar="SECONDS",
+        help="accept every workspace-group invitation once it is SECONDS old, as its owner would "
+        "(default: never; invitations wait for POST /_sandbox/workspace-group-members/{id}/accept)",
+    )
     run.add_argument("--log-level", default="warning")
     fill = sub.add_parser("seed", help="create a demo agency and two client workspaces on a running sandbox")
     fill.add_argument(
@@ -145,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "seed":
         return run_seed(args.base_url, args.format, args.wait)
-    serve(args.host, args.port, args.db, args.log_level)
+    serve(args.host, args.port, args.db, args.log_level, args.accept_invitations_after)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Each provider's lifecycle against the sandbox over a real socket, with the request log
 as the witness of the request economy (create: one write, no read; update: one write per
-aspect; delete: one write; N keys or assignments read with ceil(N/100) list calls)."""
+aspect; delete: one write; reads share one listing per type and workspace, so N objects
+cost ceil(N/100) list calls)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def test_workspace_member_lifecycle_drift_and_adoption(agency: dict[str, Any], c
     control.clear_requests()
     read = p.read(created.id, created.outs)
     assert read.outs["role"] == "view"
-    assert calls(control) == [("GET", f"/api/v2/workspace-members/{created.id}")]
+    assert calls(control) == [("GET", "/api/v2/workspace-members")]  # the workspace's listing
 
     control.clear_requests()
     updated = p.update(created.id, read.outs, {**inputs, "role": "admin", "nickname": "Ana"})
@@ -86,7 +87,12 @@ def test_workspace_member_lifecycle_drift_and_adoption(agency: dict[str, Any], c
     # The same email again, as declared now: taken over, not re-invited, nothing to patch.
     adopted = p.create({**inputs, "role": "admin", "nickname": "Ana", "adopt": True})
     assert adopted.id == created.id
+    assert adopted.outs["adopted"] is True
     assert [m for m, _ in calls(control)] == ["GET"]
+    # Adopted: destroy keeps it.
+    control.clear_requests()
+    p.delete(created.id, adopted.outs)
+    assert calls(control) == []
 
     control.clear_requests()
     p.delete(created.id, updated.outs)
@@ -151,9 +157,18 @@ def test_sub_workspace_invites_explains_conflicts_and_waits(
         "pending",
         [("POST", "/api/v2/workspace-group-members")],
     )
-    with pytest.raises(ConflictError, match="set adopt: true"):
-        p.create(inputs)
+    # Its own invitation, still pending (an earlier run interrupted while it waited): taken as
+    # created, with no second invitation.
+    control.clear_requests()
+    again = p.create(inputs)
+    assert (again.id, again.outs["adopted"]) == (created.id, False)
+    assert [m for m, _ in calls(control)] == ["POST", "GET"]  # the 409, then the look
     assert p.create({**inputs, "adopt": True}).id == created.id
+    # Another agency's invitation of the same workspace is a conflict, explained.
+    _, other_key = workspace_factory("Agency 3")
+    other = provider(SubWorkspaceProvider, sandbox.base_url, other_key)
+    with pytest.raises(ConflictError, match="cannot be an admin and a sub at once"):
+        other.create(inputs)
 
     def accept_soon() -> None:
         control.accept_group_member(created.id)
@@ -163,7 +178,10 @@ def test_sub_workspace_invites_explains_conflicts_and_waits(
     waited = p.create({**inputs, "adopt": True, "wait_for_acceptance": True, "acceptance_timeout": 10})
     timer.join()
     assert waited.outs["status"] == "accepted"
-    p.delete(created.id, waited.outs)
+    p.delete(created.id, waited.outs)  # taken over with adopt: kept by destroy
+    assert p.read(created.id, waited.outs).outs["status"] == "accepted"
+    p.delete(created.id, {**waited.outs, "on_destroy": "delete"})
+    p.client.invalidate(p.path, None)
     assert p.read(created.id, waited.outs).id == ""
 
 
@@ -214,7 +232,9 @@ def test_custom_tag_and_assignments(agency: dict[str, Any], control: Any) -> Non
     assert calls(control) == [("GET", "/api/v2/custom-tag-mappings")]
 
     control.clear_requests()
-    tags.delete(tag.id, adopted.outs)
+    tags.delete(tag.id, adopted.outs)  # as adopted: kept
+    assert calls(control) == []
+    tags.delete(tag.id, tag.outs)  # as created: deleted
     assert calls(control) == [("DELETE", f"/api/v2/custom-tags/{tag.id}")]
     assign.client.invalidate("/custom-tag-mappings", ws)
     assert assign.read(created.id, read.outs).id == ""  # the tag's mappings went with it
@@ -226,12 +246,20 @@ def test_retries_and_a_dropped_create_make_no_duplicate(agency: dict[str, Any], 
     control.set_faults(
         [{"method": "POST", "path": "/api/v2/custom-tags", "probability": 1, "action": "drop_after_commit"}]
     )
+    control.clear_requests()
     created = tags.create({"label": "Dropped", "description": None, "workspace_id": ws, "adopt": False})
     control.clear_faults()
+    # One POST (it landed; its answer was lost), then the look that found it: never a second POST,
+    # and the tag counts as created by the stack (destroy deletes it).
+    assert [(m, p) for m, p in calls(control)] == [
+        ("POST", "/api/v2/custom-tags"),
+        ("GET", "/api/v2/custom-tags"),
+    ]
     with api(agency["url"], agency["client_key"]) as c:
-        labels = [t["label"] for t in c.get("/custom-tags", params={"limit": 100}).json()["items"]]
-    assert labels.count("Dropped") == 1
-    assert created.outs["label"] == "Dropped"
+        (only,) = [
+            t for t in c.get("/custom-tags", params={"limit": 100}).json()["items"] if t["label"] == "Dropped"
+        ]
+    assert (created.id, created.outs["adopted"]) == (only["id"], False)
 
     control.set_faults(
         [

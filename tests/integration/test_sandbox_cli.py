@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from instantly_sandbox import cli
-from instantly_sandbox.testing import SandboxProcess
+from instantly_sandbox.testing import SandboxControl, SandboxProcess
 
 pytestmark = pytest.mark.integration
 
@@ -239,3 +240,36 @@ def test_seed_reports_an_api_error(own_sandbox: SandboxProcess) -> None:
     assert out.returncode == 1
     assert "POST /api/v2/campaigns answered 503" in out.stderr
     assert _keys_in(out.stderr) == []
+
+
+def test_serve_can_play_the_owners_who_accept_invitations(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [str(BIN / "instantly-sandbox"), "serve", "--port", "0", "--accept-invitations-after", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        base = json.loads(proc.stdout.readline())["base_url"]
+        control = SandboxControl(base)
+        _agency, key = control.create_workspace("Agency")
+        client, _ = control.create_workspace("Client")
+        with httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {key}"}) as api:
+            invite = api.post("/workspace-group-members", json={"sub_workspace_id": client["id"]}).json()
+            assert invite["status"] == "pending"
+            statuses = []
+            for _ in range(40):
+                statuses.append(api.get(f"/workspace-group-members/{invite['id']}").json()["status"])
+                if statuses[-1] == "accepted":
+                    break
+                time.sleep(0.1)
+        assert statuses[0] == "pending"  # not at once: after a second, as a person would
+        assert statuses[-1] == "accepted"
+        control.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        if proc.stdout:
+            proc.stdout.close()

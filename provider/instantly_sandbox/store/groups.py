@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from instantly_sandbox.errors import BadRequestError, ConflictError, NotFoundError
 from instantly_sandbox.store.context import Context
 from instantly_sandbox.store.db import GROUP, Db, Doc, Page, now, page, uuid7
@@ -89,6 +91,17 @@ class Groups:
                         "workspace_group_member_id": g["id"],
                     }
         return {"workspace_name": "Undefined", "has_admin_workspace": False}
+
+    def accept_overdue(self, age_seconds: float) -> list[Doc]:
+        """Play every sub-workspace owner: accept the invitations pending for ``age_seconds`` or more."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=age_seconds)
+        with self.db.tx():
+            due = [
+                g
+                for g in self.db.all(GROUP)
+                if g["status"] == "pending" and datetime.fromisoformat(g["timestamp_created"]) <= cutoff
+            ]
+            return [self.answer(g["id"], accept=True) for g in due]
 
     def answer(self, id_: str, accept: bool) -> Doc:
         """Control plane: the sub-workspace's owner accepts or rejects a pending invitation."""
