@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 
 from instantly_pulumi.errors import SelfRevocationError
 from instantly_pulumi.resources.api_key import ApiKeyProvider
@@ -43,6 +44,7 @@ def test_check(fake: FakeApi) -> None:
     assert failures(p.check({}, {**INPUTS, "scopes": ["all:all"], "allow_full_access": True})) == {}
     assert "at least one scope" in failures(p.check({}, {**INPUTS, "scopes": []}))["scopes"]
     assert "repeats" in failures(p.check({}, {**INPUTS, "scopes": ["leads:read", "leads:read"]}))["scopes"]
+    assert failures(p.check(INPUTS, {**INPUTS, "scopes": Unknown()})) == {}  # computed: checked at up
     # A new key's workspace is compared with the agency's (one read per process); nothing else is sent.
     assert [(r.method, r.url.path) for r in fake.calls] == [("GET", "/api/v2/workspaces/current")]
 

@@ -59,6 +59,8 @@ def test_check_validates_without_calls(fake: FakeApi) -> None:
     )
     assert "repeats" in failures(p.check(INPUTS, {**INPUTS, "resource_ids": [C1, C1]}))["resource_ids"]
     assert failures(p.check(INPUTS, {**INPUTS, "tag_id": Unknown()})) == {}
+    assert failures(p.check(INPUTS, {**INPUTS, "resource_ids": Unknown()})) == {}
+    assert failures(p.check(INPUTS, {**INPUTS, "resource_ids": [C1, Unknown()]})) == {}
     assert failures(p.check(INPUTS, INPUTS)) == {}  # unchanged: no reference check, no call
     assert fake.calls == []
 

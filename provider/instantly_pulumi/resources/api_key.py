@@ -23,7 +23,13 @@ from pulumi.dynamic import CheckFailure, CreateResult
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import BadRequestError, SelfRevocationError
-from instantly_pulumi.resources._base import InstantlyProvider, InstantlyResource, args_class, failure
+from instantly_pulumi.resources._base import (
+    InstantlyProvider,
+    InstantlyResource,
+    args_class,
+    failure,
+    is_unknown,
+)
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ALLOW_AGENCY, ON_DESTROY, WORKSPACE_ID, Change, Field
 
@@ -94,6 +100,8 @@ class ApiKeyProvider(InstantlyProvider):
         return f"{name} ({id_})" if id_ else name
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        if is_unknown(news.get("scopes")) or is_unknown(news.get("allow_full_access")):
+            return []  # known at `up`, checked then
         try:
             validation.full_access(news.get("scopes") or [], bool(news.get("allow_full_access")))
         except ValueError as exc:

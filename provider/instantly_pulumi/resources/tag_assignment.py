@@ -85,6 +85,9 @@ class TagAssignmentProvider(InstantlyProvider):
         return f"tag {props.get('tag_id')} on {len(ids)} {props.get('resource_type')}(s)"
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
+        ids = news.get("resource_ids")
+        if is_unknown(news.get("resource_type")) or is_unknown(ids) or any(map(is_unknown, ids or [])):
+            return []  # known at `up`, checked then
         try:
             validation.resource_ids(news.get("resource_type"), news.get("resource_ids"))
         except ValueError as exc:
@@ -94,6 +97,9 @@ class TagAssignmentProvider(InstantlyProvider):
     def check_live(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         """Ids newly assigned must exist in the workspace (read only when the set changed)."""
         out = self.check_agency_workspace(olds, news)
+        ids = news.get("resource_ids")
+        if is_unknown(ids) or any(map(is_unknown, ids or [])):
+            return out
         added = set(news.get("resource_ids") or []) - set(olds.get("resource_ids") or [])
         if news.get("resource_type") != olds.get("resource_type") or news.get("workspace_id") != olds.get(
             "workspace_id"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import UTC, datetime, timedelta
 
 from instantly_sandbox.errors import BadRequestError, ConflictError, NotFoundError
@@ -92,7 +93,7 @@ class Groups:
                     }
         return {"workspace_name": "Undefined", "has_admin_workspace": False}
 
-    def accept_overdue(self, age_seconds: float) -> list[Doc]:
+    def accept_overdue(self, age_seconds: float) -> builtins.list[Doc]:
         """Play every sub-workspace owner: accept the invitations pending for ``age_seconds`` or more."""
         cutoff = datetime.now(UTC) - timedelta(seconds=age_seconds)
         with self.db.tx():
