@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instantly_pulumi.cli import demo
+from instantly_pulumi.cli import demo, discover
 
 app = typer.Typer(
     name="instantly-pulumi",
@@ -21,6 +21,7 @@ def main() -> None:
     """Operator commands for Instantly client workspaces managed with Pulumi."""
 
 
+app.command("discover")(discover.command)
 app.command("demo")(demo.command)
 
 
