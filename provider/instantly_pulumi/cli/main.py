@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instantly_pulumi.cli import demo, discover
+from instantly_pulumi.cli import audit, demo, discover
 
 app = typer.Typer(
     name="instantly-pulumi",
@@ -22,6 +22,7 @@ def main() -> None:
 
 
 app.command("discover")(discover.command)
+app.command("audit")(audit.command)
 app.command("demo")(demo.command)
 
 
