@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instantly_pulumi.cli import audit, demo, discover
+from instantly_pulumi.cli import audit, demo, discover, leave_group, transfer_owner
 
 app = typer.Typer(
     name="instantly-pulumi",
@@ -23,6 +23,8 @@ def main() -> None:
 
 app.command("discover")(discover.command)
 app.command("audit")(audit.command)
+app.command("transfer-owner")(transfer_owner.command)
+app.command("leave-group")(leave_group.command)
 app.command("demo")(demo.command)
 
 
