@@ -12,7 +12,7 @@ import yaml
 
 from instantly_pulumi.cli.demo import write_project
 from instantly_pulumi.pulumi_cli import PulumiCLI
-from tests.e2e.conftest import ClientStack, World, count_requests
+from tests.e2e.conftest import ClientStack, InstalledCopy, World, count_requests
 from tests.integration.cli_support import Api, run_cli, writes
 
 pytestmark = pytest.mark.e2e
@@ -138,3 +138,22 @@ def test_leave_group_shows_as_drift_on_the_agency_stacks_refresh(client_stack: C
     assert world.memberships() == []
     # The stack file still declares the membership: the next `up` would invite the workspace again.
     assert "+ 1 to create" in client_stack.run("preview").stdout
+
+
+def test_the_commands_run_from_a_fresh_clones_install(installed_copy: InstalledCopy, world: World) -> None:
+    """`pulumi install` in a copy of the repository installs the console script with the package."""
+    script = installed_copy.root / ".venv" / "bin" / "instantly-pulumi"
+    assert script.is_file()
+    listed = run_cli("--help", key=None, base_url=world.base_url, script=script)
+    for command in ("discover", "audit", "transfer-owner", "leave-group", "demo"):
+        assert command in listed.stdout
+    run = run_cli(
+        "discover",
+        "--workspace-id",
+        world.client_id,
+        key=world.agency_key,
+        base_url=world.base_url,
+        script=script,
+    )
+    assert run.code == 0, run.stderr
+    assert yaml.safe_load(run.stdout)["config"]["instantly-clients:client"]["workspace_id"] == world.client_id

@@ -35,15 +35,17 @@ def run_cli(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     secrets: tuple[str, ...] = (),
+    script: Path = CONSOLE_SCRIPT,
 ) -> Run:
-    """``instantly-pulumi <args>`` with the key and origin in the environment, no terminal on
-    stdin; asserts that neither the key nor any of ``secrets`` appears in its output."""
+    """``instantly-pulumi <args>`` (the installed console ``script``) with the key and origin in
+    the environment, no terminal on stdin; asserts that neither the key nor any of ``secrets``
+    appears in its output."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("INSTANTLY_", "PULUMI_"))}
     environ.update({"INSTANTLY_BASE_URL": base_url, "COLUMNS": "200", **(env or {})})
     if key is not None:
         environ["INSTANTLY_API_KEY"] = key
     proc = subprocess.run(
-        [str(CONSOLE_SCRIPT), *args],
+        [str(script), *args],
         cwd=cwd,
         env=environ,
         stdin=subprocess.DEVNULL,
