@@ -89,6 +89,7 @@ def test_discover_writes_the_workspace_as_the_api_has_it(
         assert f"name: {name}  scopes: [{scopes}]  id: {keys[name]['id']}" in text
     assert "scopes: [all:read]" in next(line for line in text.splitlines() if "reporting" in line)
     assert "<- full access" in next(line for line in text.splitlines() if "reporting" in line)
+    assert "pulumi up --stack acme " in text  # the stack's name, from the file's
     # Campaign names as comments beside their ids.
     assert f"{agency.campaigns[0]}  # " in text
 

@@ -384,7 +384,9 @@ def command(
     base_url = check_base_url(base) if base else None
     if base_url == DEFAULT_BASE_URL:
         base_url = None
-    text = render(found, base_url=base_url, client=client, kept=_kept(path) if path and force else None)
+    named = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", path.name) if path is not None else None
+    stack = client or (named.group(1) if named else None)
+    text = render(found, base_url=base_url, client=stack, kept=_kept(path) if path and force else None)
     check_rendered(text, found)
     if path is None:
         sys.stdout.write(text)
