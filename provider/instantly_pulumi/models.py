@@ -13,6 +13,7 @@ from typing import Final
 __all__ = [
     "ACCESS_PRESETS",
     "ASSIGNABLE_ROLES",
+    "AUDIT_ACTIVITIES",
     "PERMISSIONS",
     "RESOURCE_TYPES",
     "SCOPES",
@@ -153,6 +154,44 @@ ACCESS_PRESETS: Final[dict[str, tuple[str, tuple[str, ...] | None]]] = {
 
 docs/reference/access-presets.md shows the mapping cell by cell and where the
 API cannot express a cell exactly."""
+
+AUDIT_ACTIVITIES: Final[dict[int, str]] = {
+    1: "User login",
+    2: "Lead deletion",
+    3: "Campaign deletion",
+    4: "Campaign launch",
+    5: "Campaign pause",
+    6: "Account addition",
+    7: "Account deletion",
+    8: "Lead moved",
+    9: "Lead added",
+    10: "Lead merged",
+    11: "Campaign update",
+    12: "Subsequence update",
+    18: "Webhook created",
+    19: "Webhook updated",
+    20: "Webhook marked as error",
+    21: "Webhook resumed",
+    22: "TOTP enrollment started",
+    23: "TOTP enabled",
+    24: "TOTP replacement started",
+    25: "TOTP replaced",
+    26: "TOTP disabled",
+    27: "MFA recovery codes generated",
+    28: "MFA recovery code used",
+    29: "MFA login challenge failed",
+    30: "MFA login challenge failed too many times",
+    31: "MFA login succeeded",
+    32: "Subscriber import started",
+    33: "Subscriber import cancelled",
+    34: "Lead exported",
+    35: "SuperSearch enrichment created",
+    36: "Account update",
+    37: "API key created",
+    38: "API key deleted",
+    40: "Domain forwarding updated",
+}
+"""Audit-log ``activity_type`` numbers and their names (13 to 17 and 39 do not exist)."""
 
 RESOURCE_TYPES: Final = {"account": 1, "campaign": 2}
 """Readable tag resource types and the API's numbers for them (accounts are identified by email)."""

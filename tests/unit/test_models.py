@@ -62,3 +62,9 @@ def test_is_uuid(value: str, ok: bool) -> None:
 
 def test_full_access_scopes() -> None:
     assert models.full_access_scopes(["campaigns:read", "all:read", "all:all"]) == ["all:read", "all:all"]
+
+
+def test_audit_activities_are_the_spec_enum_with_its_names() -> None:
+    prop = schema("AuditLog")["properties"]["activity_type"]
+    assert sorted(models.AUDIT_ACTIVITIES) == sorted(prop["enum"])
+    assert {str(k): v for k, v in models.AUDIT_ACTIVITIES.items()} == prop["x-enumDescriptions"]

@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from instantly_pulumi import validation
+from instantly_pulumi.cli.workspace_reader import WorkspaceReader
 from instantly_pulumi.client import Credentials, InstantlyClient
 from instantly_pulumi.errors import InstantlyError
+
+T = TypeVar("T")
 
 OK, PROBLEMS, ERROR = 0, 1, 2
 """Exit codes: success, problems found (audit), error."""
@@ -46,19 +51,81 @@ def api_client() -> InstantlyClient:
     return InstantlyClient(credentials)
 
 
-def fail(message: str) -> NoReturn:
-    """Print ``message`` as an error and exit 2."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def fail(message: str, *, secrets: tuple[str, ...] = ()) -> NoReturn:
+    """Print ``message`` as an error (``secrets`` blanked out) and exit 2."""
+    errors.print("[bold red]error:[/] ", end="")
+    errors.print(redact(message, *secrets), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(ERROR)
 
 
+def redact(text: str, *secrets: str) -> str:
+    """``text`` with every non-empty secret in ``secrets`` replaced by ``<redacted>``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    return text
+
+
 @contextmanager
-def reported() -> Iterator[None]:
+def reported(*, secrets: tuple[str, ...] = ()) -> Iterator[None]:
     """Turn the library's errors into a clear message and exit code 2 (never a traceback)."""
     try:
         yield
     except InstantlyError as exc:
-        fail(str(exc))
+        fail(str(exc), secrets=secrets)
+
+
+@contextmanager
+def api_reader(*, secrets: tuple[str, ...] = ()) -> Iterator[WorkspaceReader]:
+    """A :class:`WorkspaceReader` over the environment's client; library errors exit 2."""
+    client = api_client()
+    try:
+        with reported(secrets=secrets):
+            yield WorkspaceReader(client)
+    finally:
+        client.close()
+
+
+def workspace_id(value: str) -> str:
+    """``--workspace-id``, checked before any API call (exit 2 naming the flag)."""
+    try:
+        return validation.workspace_id(value.strip())
+    except ValueError as exc:
+        fail(f"--workspace-id: {exc}")
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    """Go on only with ``--yes`` or a "y" typed at a terminal; otherwise exit 2, having changed nothing."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(
+            "this command changes the workspace and asks for confirmation first: no terminal to ask at, "
+            "so pass --yes to go ahead"
+        )
+    if not typer.confirm(question, default=False, err=True):
+        fail("cancelled: nothing was changed")
+
+
+def walk(description: str, items: Sequence[T], label: Callable[[T], str]) -> Iterator[T]:
+    """Yield ``items`` with progress on stderr: a bar at a terminal, one line per item otherwise
+    (so a CI log shows where it was). Nothing is shown for fewer than two items."""
+    if len(items) < 2:
+        yield from items
+        return
+    if not errors.is_terminal:
+        for i, item in enumerate(items, 1):
+            errors.print(f"{description} {i}/{len(items)}: {label(item)}", markup=False, highlight=False)
+            yield item
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=errors, transient=True
+    ) as bar:
+        task = bar.add_task(description, total=len(items))
+        for item in items:
+            bar.update(task, description=f"{description}: {label(item)}")
+            yield item
+            bar.advance(task)
 
 
 def print_json(document: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instantly_pulumi.cli import demo
+from instantly_pulumi.cli import audit, demo, discover, leave_group, transfer_owner
 
 app = typer.Typer(
     name="instantly-pulumi",
@@ -21,6 +21,10 @@ def main() -> None:
     """Operator commands for Instantly client workspaces managed with Pulumi."""
 
 
+app.command("discover")(discover.command)
+app.command("audit")(audit.command)
+app.command("transfer-owner")(transfer_owner.command)
+app.command("leave-group")(leave_group.command)
 app.command("demo")(demo.command)
 
 
