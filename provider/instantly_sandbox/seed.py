@@ -73,15 +73,39 @@ class Seeded:
     clients: dict[str, SeededWorkspace]
 
 
-def _api(base_url: str, key: str) -> httpx.Client:
-    return httpx.Client(base_url=f"{base_url}/api/v2", headers={"Authorization": f"Bearer {key}"}, timeout=30)
+def api_client(base_url: str, key: str, workspace: str | None = None) -> httpx.Client:
+    """A plain client of the sandbox's public API with ``key`` (acting in ``workspace``, if given)."""
+    headers = {"Authorization": f"Bearer {key}"}
+    if workspace:
+        headers["x-as-workspace"] = workspace
+    return httpx.Client(base_url=f"{base_url}/api/v2", headers=headers, timeout=30)
 
 
-def _post(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+def post(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body`` and return the created object (raises on an error answer)."""
     resp = api.post(path, json=body)
     resp.raise_for_status()
     data: dict[str, Any] = resp.json()
     return data
+
+
+def list_all(api: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list endpoint, following the cursor."""
+    items: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"limit": 100, **params}
+    while True:
+        resp = api.get(path, params=query)
+        resp.raise_for_status()
+        body = resp.json()
+        items += body["items"]
+        if not body.get("next_starting_after"):
+            return items
+        query["starting_after"] = body["next_starting_after"]
+
+
+def create_campaign(api: httpx.Client, name: str) -> dict[str, Any]:
+    """A campaign with an office-hours schedule (what a tag can be assigned to)."""
+    return post(api, "/campaigns", {"name": name, "campaign_schedule": _SCHEDULE})
 
 
 def _suffix(control: SandboxControl) -> str:
@@ -103,9 +127,10 @@ def _workspace(control: SandboxControl, name: str) -> tuple[SeededWorkspace, dic
     return SeededWorkspace(name=name, id=ws["id"], owner_key=key, security_token=token), ws
 
 
-def _account(api: httpx.Client, email: str) -> None:
+def create_account(api: httpx.Client, email: str) -> None:
+    """An email account (what a tag can be assigned to; accounts are identified by email)."""
     local, _, domain = email.partition("@")
-    _post(
+    post(
         api,
         "/accounts",
         {
@@ -127,18 +152,18 @@ def _account(api: httpx.Client, email: str) -> None:
 
 def _catalog(api: httpx.Client, seeded: SeededWorkspace, campaigns: list[str], accounts: list[str]) -> None:
     for name in campaigns:
-        campaign = _post(api, "/campaigns", {"name": name, "campaign_schedule": _SCHEDULE})
+        campaign = create_campaign(api, name)
         seeded.campaigns.append({"id": campaign["id"], "name": name})
     for email in accounts:
-        _account(api, email)
+        create_account(api, email)
         seeded.accounts.append(email)
 
 
 def _hooli_team(control: SandboxControl, api: httpx.Client, hooli: SeededWorkspace) -> None:
     """An accepted admin, a pending editor invitation, a tag on a campaign and an account."""
-    admin = _post(api, "/workspace-members", {"email": "patrice@hooli.example", "role": "admin"})
+    admin = post(api, "/workspace-members", {"email": "patrice@hooli.example", "role": "admin"})
     admin = control.accept_member(admin["id"])
-    editor = _post(
+    editor = post(
         api,
         "/workspace-members",
         {
@@ -152,7 +177,7 @@ def _hooli_team(control: SandboxControl, api: httpx.Client, hooli: SeededWorkspa
         hooli.members.append(
             {"id": m["id"], "email": m["email"], "role": m["role"], "accepted": m["accepted"]}
         )
-    tag = _post(api, "/custom-tags", {"label": "Enterprise", "description": "Enterprise accounts sequence"})
+    tag = post(api, "/custom-tags", {"label": "Enterprise", "description": "Enterprise accounts sequence"})
     campaign, account = hooli.campaigns[0]["id"], hooli.accounts[0]
     for resource_type, rid in ((2, campaign), (1, account)):
         toggle = {
@@ -161,7 +186,7 @@ def _hooli_team(control: SandboxControl, api: httpx.Client, hooli: SeededWorkspa
             "resource_ids": [rid],
             "assign": True,
         }
-        _post(api, "/custom-tags/toggle-resource", toggle)
+        post(api, "/custom-tags/toggle-resource", toggle)
     hooli.tags.append(
         {"id": tag["id"], "label": tag["label"], "campaigns": [campaign], "accounts": [account]}
     )
@@ -180,7 +205,7 @@ def seed(base_url: str = DEFAULT_BASE_URL, control: SandboxControl | None = None
     agency, agency_ws = _workspace(control, AGENCY + suffix)
     hooli, hooli_ws = _workspace(control, HOOLI + suffix)
     piper, piper_ws = _workspace(control, PIED_PIPER + suffix)
-    with _api(base_url, hooli.owner_key) as api:
+    with api_client(base_url, hooli.owner_key) as api:
         _catalog(
             api,
             hooli,
@@ -188,15 +213,15 @@ def seed(base_url: str = DEFAULT_BASE_URL, control: SandboxControl | None = None
             ["gavin@mail.hooli.example", "nelson@mail.hooli.example"],
         )
         _hooli_team(control, api, hooli)
-    with _api(base_url, piper.owner_key) as api:
+    with api_client(base_url, piper.owner_key) as api:
         _catalog(
             api,
             piper,
             ["Pied Piper Launch", "Pied Piper Beta Invites"],
             ["richard@mail.piedpiper.example", "dinesh@mail.piedpiper.example"],
         )
-    with _api(base_url, agency.owner_key) as api:
-        invite = _post(api, "/workspace-group-members", {"sub_workspace_id": hooli.id})
+    with api_client(base_url, agency.owner_key) as api:
+        invite = post(api, "/workspace-group-members", {"sub_workspace_id": hooli.id})
     hooli.group_status = control.accept_group_member(invite["id"])["status"]
     # A few realistic events, so the audit log has something to show.
     for seeded, ws in ((agency, agency_ws), (hooli, hooli_ws), (piper, piper_ws)):

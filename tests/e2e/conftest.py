@@ -174,17 +174,10 @@ class World:
         return httpx.Client(base_url=f"{self.base_url}/api/v2", headers=headers, timeout=30)
 
     def list(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        query: dict[str, Any] = {"limit": 100, **params}
+        from instantly_sandbox.seed import list_all
+
         with self.api() as api:
-            while True:
-                resp = api.get(path, params=query)
-                resp.raise_for_status()
-                body = resp.json()
-                items += body["items"]
-                if not body.get("next_starting_after"):
-                    return items
-                query["starting_after"] = body["next_starting_after"]
+            return list_all(api, path, **params)
 
     def snapshot(self) -> dict[str, Any]:
         """Every object of the client workspace that a stack manages, by id."""
@@ -202,25 +195,12 @@ class World:
             return [g for g in resp.json()["items"] if g["sub_workspace_id"] == self.client_id]
 
 
-def _schedule() -> dict[str, Any]:
-    return {
-        "schedules": [
-            {
-                "name": "Office hours",
-                "timing": {"from": "09:00", "to": "17:00"},
-                "days": {str(d): d < 5 for d in range(7)},
-                "timezone": "Etc/GMT+12",
-            }
-        ]
-    }
-
-
 def make_world(
     control: Any, base_url: str, name: str, *, accept: bool = True, agency: tuple[str, str] | None = None
 ) -> World:
     """Create an agency (unless given) and a client with 3 campaigns and 2 accounts;
     the agency invites the client into its group, and the client accepts (unless told not to)."""
-    from instantly_pulumi.cli.demo import _create_account
+    from instantly_sandbox.seed import create_account, create_campaign
 
     if agency is None:
         agency_ws, agency_key = control.create_workspace(f"{name} agency")
@@ -229,14 +209,10 @@ def make_world(
     world = World(base_url, control, agency[0], agency[1], client["id"], client_key)
     with world.api(client_key) as api:
         for i in range(3):
-            resp = api.post(
-                "/campaigns", json={"name": f"{name} campaign {i}", "campaign_schedule": _schedule()}
-            )
-            resp.raise_for_status()
-            world.campaigns.append(resp.json()["id"])
+            world.campaigns.append(create_campaign(api, f"{name} campaign {i}")["id"])
         for local in ("sdr1", "sdr2"):
             email = f"{local}@{name.lower()}.example"
-            _create_account(api, email)
+            create_account(api, email)
             world.accounts.append(email)
     if accept:
         with world.api(as_client=False) as api:

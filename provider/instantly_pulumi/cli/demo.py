@@ -33,11 +33,11 @@ import yaml
 
 from instantly_pulumi.pulumi_cli import PulumiCLI, PulumiError
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
+from instantly_sandbox.seed import api_client, create_account, create_campaign, list_all, post
 
 REPO = Path(__file__).resolve().parents[3]
 DEMO_CLIENTS = {"acme": "Acme Corp", "globex": "Globex"}
 DEMO_AGENCY = "Northwind Agency"
-DAYS = {str(d): d < 5 for d in range(7)}
 
 
 @dataclass
@@ -67,33 +67,6 @@ class Demo:
         print(f"      done in {time.monotonic() - start:.1f}s", flush=True)
 
 
-def _api(base_url: str, key: str, workspace: str | None = None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {key}"}
-    if workspace:
-        headers["x-as-workspace"] = workspace
-    return httpx.Client(base_url=f"{base_url}/api/v2", headers=headers, timeout=30)
-
-
-def _post(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    resp = api.post(path, json=body)
-    resp.raise_for_status()
-    data: dict[str, Any] = resp.json()
-    return data
-
-
-def _list(api: httpx.Client, path: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": 100}
-    while True:
-        page = api.get(path, params=params)
-        page.raise_for_status()
-        body = page.json()
-        items += body["items"]
-        if not body.get("next_starting_after"):
-            return items
-        params["starting_after"] = body["next_starting_after"]
-
-
 def _example(client: str) -> dict[str, Any]:
     doc = yaml.safe_load((REPO / "stacks" / f"Pulumi.{client}.yaml").read_text())
     value: dict[str, Any] = doc["config"][f"{PROJECT}:{CONFIG_KEY}"]
@@ -104,73 +77,36 @@ def seed(control: Any, base_url: str) -> tuple[str, str, dict[str, ClientWorkspa
     """Create the agency and the client workspaces; return (agency id, agency key, clients)."""
     agency, agency_key = control.create_workspace(DEMO_AGENCY)
     clients: dict[str, ClientWorkspace] = {}
-    with _api(base_url, agency_key) as agency_api:
+    with api_client(base_url, agency_key) as agency_api:
         for slug, name in DEMO_CLIENTS.items():
             ws, client_key = control.create_workspace(name)
             client = clients[slug] = ClientWorkspace(id=ws["id"], name=name)
             example = _example(slug)
-            with _api(base_url, client_key) as api:
+            with api_client(base_url, client_key) as api:
                 for tag in example.get("tags", []):
                     for placeholder in tag.get("campaigns", []):
                         if placeholder not in client.campaigns:
-                            campaign = _post(
-                                api,
-                                "/campaigns",
-                                {
-                                    "name": f"{name} {tag['label']} #{len(client.campaigns) + 1}",
-                                    "campaign_schedule": {
-                                        "schedules": [
-                                            {
-                                                "name": "Office hours",
-                                                "timing": {"from": "09:00", "to": "17:00"},
-                                                "days": DAYS,
-                                                "timezone": "Etc/GMT+12",
-                                            }
-                                        ]
-                                    },
-                                },
-                            )
+                            label = f"{name} {tag['label']} #{len(client.campaigns) + 1}"
+                            campaign = create_campaign(api, label)
                             client.campaigns[placeholder] = campaign["id"]
                     for email in tag.get("accounts", []):
-                        if not any(a["email"] == email for a in _list(api, "/accounts")):
-                            _create_account(api, email)
+                        if not any(a["email"] == email for a in list_all(api, "/accounts")):
+                            create_account(api, email)
                 if slug == "globex":
                     _seed_existing_globex(control, api)
             # The agency invites the client into its group; the client's owner accepts.
-            invite = _post(agency_api, "/workspace-group-members", {"sub_workspace_id": ws["id"]})
+            invite = post(agency_api, "/workspace-group-members", {"sub_workspace_id": ws["id"]})
             control.accept_group_member(invite["id"])
     return agency["id"], agency_key, clients
-
-
-def _create_account(api: httpx.Client, email: str) -> None:
-    local, _, domain = email.partition("@")
-    _post(
-        api,
-        "/accounts",
-        {
-            "email": email,
-            "first_name": local.capitalize(),
-            "last_name": "Sender",
-            "provider_code": 1,
-            "imap_username": email,
-            "imap_password": secrets.token_hex(8),
-            "imap_host": f"imap.{domain}",
-            "imap_port": 993,
-            "smtp_username": email,
-            "smtp_password": secrets.token_hex(8),
-            "smtp_host": f"smtp.{domain}",
-            "smtp_port": 587,
-        },
-    )
 
 
 def _seed_existing_globex(control: Any, api: httpx.Client) -> None:
     """Globex before management: Hank (admin, accepted), Frank (a viewer the stack
     promotes to editor) and an "Enterprise" tag already exist."""
-    hank = _post(api, "/workspace-members", {"email": "hank@globex.example", "role": "admin"})
+    hank = post(api, "/workspace-members", {"email": "hank@globex.example", "role": "admin"})
     control.accept_member(hank["id"])
-    _post(api, "/workspace-members", {"email": "frank@globex.example", "role": "view"})
-    _post(api, "/custom-tags", {"label": "Enterprise", "description": "Enterprise accounts sequence"})
+    post(api, "/workspace-members", {"email": "frank@globex.example", "role": "view"})
+    post(api, "/custom-tags", {"label": "Enterprise", "description": "Enterprise accounts sequence"})
 
 
 def render_stack(slug: str, client: ClientWorkspace, base_url: str) -> str:
@@ -206,22 +142,22 @@ def write_project(project: Path) -> None:
 
 def summarize(base_url: str, agency_key: str, clients: dict[str, ClientWorkspace]) -> None:
     """Print members by role, keys by scope and tags with what they tag, from the API."""
-    with _api(base_url, agency_key) as agency:
-        groups = _list(agency, "/workspace-group-members")
+    with api_client(base_url, agency_key) as agency:
+        groups = list_all(agency, "/workspace-group-members")
     for slug, client in clients.items():
         membership = next((g for g in groups if g["sub_workspace_id"] == client.id), None)
         status = membership["status"] if membership else "not in the group"
         print(f"\n  {client.name} ({slug}, workspace {client.id}) — group membership: {status}")
-        with _api(base_url, agency_key, client.id) as api:
+        with api_client(base_url, agency_key, client.id) as api:
             by_role: dict[str, list[str]] = {}
-            for m in _list(api, "/workspace-members"):
+            for m in list_all(api, "/workspace-members"):
                 state = "" if m["accepted"] else " (invited)"
                 by_role.setdefault(m["role"], []).append(m["email"] + state)
             for role in ("owner", "admin", "editor", "view"):
                 if role in by_role:
                     print(f"    {role:>7}: {', '.join(sorted(by_role[role]))}")
             scopes: dict[str, list[str]] = {}
-            keys = _list(api, "/api-keys")
+            keys = list_all(api, "/api-keys")
             for k in keys:
                 for s in k["scopes"]:
                     scopes.setdefault(s, []).append(k["name"])
@@ -229,9 +165,9 @@ def summarize(base_url: str, agency_key: str, clients: dict[str, ClientWorkspace
             for scope in sorted(scopes):
                 flag = "  <- full access" if scope.startswith("all:") else ""
                 print(f"      {scope:<28} {', '.join(sorted(scopes[scope]))}{flag}")
-            tags = {t["id"]: t["label"] for t in _list(api, "/custom-tags")}
+            tags = {t["id"]: t["label"] for t in list_all(api, "/custom-tags")}
             tagged: dict[str, Counter[str]] = {label: Counter() for label in tags.values()}
-            for mapping in _list(api, "/custom-tag-mappings"):
+            for mapping in list_all(api, "/custom-tag-mappings"):
                 kind = "account" if mapping["resource_type"] == 1 else "campaign"
                 tagged[tags[mapping["tag_id"]]][kind] += 1
             print("    tags:")
