@@ -126,7 +126,8 @@ def _env_key(value: Callable[[Attempt], str]) -> Callable[[Attempt], None]:
 
 
 def _only(**client: Any) -> Callable[[Attempt], None]:
-    """A client value with only these keys besides workspace_id (API cases: one write)."""
+    """A client value with only these keys besides workspace_id: one failing resource, nothing else
+    (API cases: one write; check cases: Pulumi stops at once, with no other registration pending)."""
 
     def change(a: Attempt) -> None:
         a.client = {"workspace_id": a.world.client_id, **client}
@@ -368,7 +369,7 @@ CASES: tuple[Case, ...] = (
     Case("agency-workspace-as-client", "the agency's own workspace as the client", CHECK,
          ("workspace_id: {agency_id} is the API key's own workspace (the agency's), not a client's",
           "set agency_workspace: true in the stack file"),
-         lambda a: a.client.update(workspace_id=a.world.agency_id, tags=[])),
+         lambda a: setattr(a, "client", {"workspace_id": a.world.agency_id, "members": a.client["members"]})),
     Case("agency-workspace-as-sub", "the agency's workspace in its own group (agency_workspace: true)", CHECK,
          ("sub_workspace_id: {agency_id} is the API key's own workspace (the agency's)",
           "give the client's workspace id"),
@@ -377,14 +378,14 @@ CASES: tuple[Case, ...] = (
     Case("campaign-not-found", "a tag on a campaign id that does not exist", CHECK,
          (f"resource_ids: {NO_CAMPAIGN}: no such campaign in workspace {{client_id}}",
           "check the campaign ids (nothing was changed)"),
-         _tag(campaigns=[NO_CAMPAIGN])),
+         _only(tags=[{"label": "Outbound", "campaigns": [NO_CAMPAIGN]}])),
     Case("account-not-found", "a tag on an account email that does not exist", CHECK,
          ("resource_ids: nobody@client.example: no such account in workspace {client_id}",
           "check the account emails (nothing was changed)"),
-         _tag(accounts=["nobody@client.example"])),
+         _only(tags=[{"label": "Outbound", "accounts": ["nobody@client.example"]}])),
     Case("api-key-wrong", "a wrong API key (401)", CHECK,
          ("HTTP 401", "check instantly:apiKey (or INSTANTLY_API_KEY): the key is wrong or was revoked"),
-         _env_key(lambda a: "not-a-real-key-0000")),
+         lambda a: (_only(members=a.client["members"])(a), _env_key(lambda _: "not-a-real-key-0000")(a))),
     Case("base-url-unreachable", "an unreachable base URL", CHECK,
          ("no answer from the Instantly API at {closed_url} (ConnectError",), _closed_port),
     # --- refused by the API at up ----------------------------------------------------------------
