@@ -6,8 +6,6 @@ request log), not only exit codes.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import httpx
 import pytest
 
 from .conftest import ClientStack, World, make_world, new_client_stack
+from .support import POLL, Acceptor, audit_secrets, tally
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +39,32 @@ def base_client(world: World) -> dict[str, Any]:
     }
 
 
+# One GET /workspaces/current per provider process: `pulumi up` runs a preview pass and an update
+# pass, each in its own provider process, and in each a new resource's workspace is compared with the
+# agency's own (read once, then remembered). Resources already in the state are not read at check.
+CHECK_WORKSPACE = {"GET /workspaces/current": 2}
+
+REPLACE_KEY = {**CHECK_WORKSPACE, "POST /api-keys": 1, "DELETE /api-keys/{id}": 1}
+"""A key replaced (scopes changed, or rotated): Pulumi checks the replacement again as a new resource
+(no old inputs), then creates it before it deletes the old one."""
+
+FIRST_UP = {
+    **CHECK_WORKSPACE,
+    # adopt: the accepted membership is found by sub-workspace id in the agency's list (one page).
+    "GET /workspace-group-members": 1,
+    # Each assignment's ids are checked at check time against the workspace's campaigns and accounts,
+    # in both passes; one list per process, whatever the number of ids.
+    "GET /campaigns": 2,
+    "GET /accounts": 2,
+    # One create per declared object, one toggle call per assignment (2 campaigns in one call).
+    "POST /workspace-members": 2,
+    "POST /api-keys": 1,
+    "POST /custom-tags": 1,
+    "POST /custom-tags/toggle-resource": 2,
+}
+"""The requests of the first `up` of :func:`base_client`."""
+
+
 def members_by_email(world: World) -> dict[str, dict[str, Any]]:
     return {m["email"]: m for m in world.list("/workspace-members")}
 
@@ -53,6 +78,7 @@ def test_first_up_creates_exactly_the_declared_objects(client_stack: ClientStack
     membership_before = world.memberships()
     client_stack.write(base_client(world))
     client_stack.run("up", step="first up (2 members, 1 key, 1 tag, 2 assignments, adopt membership)")
+    assert tally(client_stack.requests()) == FIRST_UP
 
     after = world.snapshot()
     new_members = {(e, r) for (_, e, r) in after["members"]} - {(e, r) for (_, e, r) in before["members"]}
@@ -102,14 +128,19 @@ def test_role_change_updates_in_place_and_scope_change_replaces_key(
     spec["members"][0]["role"] = "admin"
     client_stack.write(spec)
     client_stack.run("up", step="role change (in place)")
+    # One PATCH and nothing else: an existing member needs no read at check, and update sends only
+    # what changed. (The log is read before the test's own API calls below add to it.)
+    log = client_stack.requests()
+    assert tally(log) == {"PATCH /workspace-members/{id}": 1}
+    assert writes(log) == [("PATCH", f"/api/v2/workspace-members/{ana_before['id']}")]
     ana_after = members_by_email(world)["ana@client.example"]
     assert ana_after["id"] == ana_before["id"]
     assert ana_after["role"] == "admin"
-    assert writes(client_stack.requests()) == [("PATCH", f"/api/v2/workspace-members/{ana_before['id']}")]
 
     spec["api_keys"][0]["scopes"] = ["campaigns:read", "leads:read"]
     client_stack.write(spec)
     client_stack.run("up", step="scope change (replace key)")
+    assert tally(client_stack.requests()) == REPLACE_KEY
     new = client_stack.outputs()["api_keys"]["reader"]
     assert new["id"] != old_key_id
     log = writes(client_stack.requests())
@@ -128,6 +159,8 @@ def test_role_change_updates_in_place_and_scope_change_replaces_key(
     spec["api_keys"][0]["rotation"] = "2026-12"
     client_stack.write(spec)
     client_stack.run("up", step="rotation (replace key)")
+    # A rotation is a replacement like a scope change.
+    assert tally(client_stack.requests()) == REPLACE_KEY
     rotated = client_stack.outputs()["api_keys"]["reader"]
     assert rotated["id"] != new["id"]
     assert rotated["key"] != new["key"]
@@ -145,12 +178,16 @@ def test_removing_a_member_removes_it_and_adding_one_invites_it(
     spec["members"].append({"email": "cy@client.example", "role": "view"})
     client_stack.write(spec)
     client_stack.run("up", step="remove one member, add one")
+    # The new member is checked (its workspace) in both passes; one invite, one removal.
+    assert tally(client_stack.requests()) == {
+        **CHECK_WORKSPACE,
+        "POST /workspace-members": 1,
+        "DELETE /workspace-members/{id}": 1,
+    }
     members = members_by_email(world)
     assert "bo@client.example" not in members
     assert members["cy@client.example"]["accepted"] is False
     assert members["cy@client.example"]["role"] == "view"
-    methods = sorted(m for m, _ in writes(client_stack.requests()))
-    assert methods == ["DELETE", "POST"]
 
 
 def test_refresh_shows_out_of_band_changes_and_up_repairs_them(
@@ -181,6 +218,15 @@ def test_refresh_shows_out_of_band_changes_and_up_repairs_them(
     world.control.accept_member(members["ana@client.example"]["id"])
 
     client_stack.run("refresh", step="refresh after 5 out-of-band changes")
+    # `pulumi refresh` shows a preview first, then refreshes: two provider processes, each reading
+    # every collection once (one list per workspace, shared by the resources that live in it).
+    assert tally(client_stack.requests()) == {
+        "GET /workspace-group-members": 2,
+        "GET /workspace-members": 2,
+        "GET /api-keys": 2,
+        "GET /custom-tags": 2,
+        "GET /custom-tag-mappings": 2,
+    }
     state = {r["urn"].split("::")[-1]: r for r in client_stack.state()["deployment"]["resources"]}
     assert state["member-ana@client.example"]["outputs"]["role"] == "view"
     assert state["member-ana@client.example"]["outputs"]["accepted"] is True
@@ -189,6 +235,18 @@ def test_refresh_shows_out_of_band_changes_and_up_repairs_them(
     assert state["tag-Warm-up-accounts"]["outputs"]["resource_ids"] == [world.accounts[0]]
 
     client_stack.run("up", step="up repairing the drift")
+    assert tally(client_stack.requests()) == {
+        # Bo and the Outbound tag are new again; so are Outbound's two assignments, whose ids are
+        # checked in both passes (one campaigns and one accounts list per process).
+        **CHECK_WORKSPACE,
+        "GET /campaigns": 2,
+        "GET /accounts": 2,
+        "PATCH /workspace-members/{id}": 1,  # Ana back to editor
+        "POST /workspace-members": 1,  # Bo invited again
+        "POST /custom-tags": 1,  # Outbound created again
+        # Outbound's campaigns and accounts, and the Warm-up account that was unassigned.
+        "POST /custom-tags/toggle-resource": 3,
+    }
     members = members_by_email(world)
     assert members["ana@client.example"]["role"] == "editor"
     assert members["bo@client.example"]["role"] == "view"
@@ -215,48 +273,31 @@ def test_group_invitation_rejected_then_reinvited_and_accepted(
     stack = new_client_stack(tmp_path, pulumi_bin, world)
     stack.write({"workspace_id": world.client_id, "group_membership": {"wait_for_acceptance": False}})
     stack.run("up", step="invite into the group")
+    # The membership's workspace is checked against the agency's in each pass; one invitation; no wait.
+    assert tally(stack.requests()) == {**CHECK_WORKSPACE, "POST /workspace-group-members": 1}
     (invite,) = world.memberships()
     assert invite["status"] == "pending"
 
     world.control.reject_group_member(invite["id"])
     stack.run("refresh", step="refresh after a rejection")
+    # One list of the agency's memberships per pass (preview, refresh): the rejected one reads as gone.
+    assert tally(stack.requests()) == {"GET /workspace-group-members": 2}
+    assert stack.resources("SubWorkspace") == []
     stack.run("up", step="up after a rejection (re-invite)")
+    assert tally(stack.requests()) == {**CHECK_WORKSPACE, "POST /workspace-group-members": 1}
     pending = [g for g in world.memberships() if g["status"] == "pending"]
     assert len(pending) == 1
     assert pending[0]["id"] != invite["id"]
 
     world.control.accept_group_member(pending[0]["id"])
     stack.run("refresh", step="refresh after an acceptance")
+    assert tally(stack.requests()) == {"GET /workspace-group-members": 2}
     (membership,) = stack.resources("SubWorkspace")
     assert membership["outputs"]["status"] == "accepted"
 
 
-class Acceptor:
-    """Plays the client's owner: accepts the agency's group invitation when it appears."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self.stop.wait(0.2):
-            for g in self.world.memberships():
-                if g["status"] == "pending":
-                    self.world.control.accept_group_member(g["id"])
-
-
-@pytest.fixture
-def acceptor(pending_world: World) -> Iterator[Acceptor]:
-    acc = Acceptor(pending_world)
-    acc.thread.start()
-    yield acc
-    acc.stop.set()
-    acc.thread.join()
-
-
 def test_destroy_leaves_the_workspace_as_before(
-    tmp_path: Path, pulumi_bin: Path, pending_world: World, acceptor: Acceptor
+    tmp_path: Path, pulumi_bin: Path, pending_world: World
 ) -> None:
     world = pending_world
     before = world_snapshot_own_key(world)
@@ -264,11 +305,36 @@ def test_destroy_leaves_the_workspace_as_before(
     spec = base_client(world)
     spec["group_membership"] = {"wait_for_acceptance": True, "acceptance_timeout": 60}
     stack.write(spec)
-    stack.run("up", step="first up waiting for acceptance")
+    with Acceptor(world, after_polls=1):
+        stack.run("up", step="first up waiting for acceptance")
+    assert tally(stack.requests()) == {
+        **CHECK_WORKSPACE,
+        "POST /workspace-group-members": 1,
+        POLL: 2,  # accepted after the first read; the second sees it
+        # The preview pass checks the assignments' ids while the client is not yet in the group: the
+        # API refuses to list them (the check is left to create). The update pass registers the
+        # assignments only once their tag exists, that is after acceptance: the lists succeed.
+        "GET /campaigns 403": 1,
+        "GET /accounts 403": 1,
+        "GET /campaigns": 1,
+        "GET /accounts": 1,
+        "POST /workspace-members": 2,
+        "POST /api-keys": 1,
+        "POST /custom-tags": 1,
+        "POST /custom-tags/toggle-resource": 2,
+    }
     assert world.memberships()[0]["status"] == "accepted"
     assert world_snapshot_own_key(world) != before
 
     stack.run("destroy", step="destroy")
+    # Everything was created by the stack, so everything goes: one call per object, no read.
+    assert tally(stack.requests()) == {
+        "POST /custom-tags/toggle-resource": 2,  # unassign, per assignment
+        "DELETE /custom-tags/{id}": 1,
+        "DELETE /api-keys/{id}": 1,
+        "DELETE /workspace-members/{id}": 2,
+        "DELETE /workspace-group-members/{id}": 1,  # last: the others act in the client through it
+    }
     assert world_snapshot_own_key(world) == before
     assert world.memberships() == []
     assert stack.state()["deployment"].get("resources", []) == []
@@ -313,6 +379,17 @@ def test_adopting_a_workspace_makes_no_duplicate_and_no_reinvite(
     spec["tags"][0]["accounts"] = []
     client_stack.write(spec)  # declares bo as `view`: one PATCH to reach it
     client_stack.run("up", step="up adopting 2 members, 1 tag, its assignments, membership")
+    assert tally(client_stack.requests()) == {
+        **CHECK_WORKSPACE,
+        # adopt: each object is looked for by its natural key, fresh (not from a cached list).
+        "GET /workspace-group-members": 1,
+        "GET /workspace-members": 2,  # one per member
+        "GET /custom-tags": 1,
+        "GET /custom-tag-mappings": 1,  # which campaigns carry the adopted tag already
+        "GET /campaigns": 2,  # the assignment's ids checked in both passes
+        "PATCH /workspace-members/{id}": 1,  # Bo: editor → view
+        "POST /api-keys": 1,  # a key's value cannot be read back: keys are never adopted
+    }
 
     log = writes(client_stack.requests())
     assert ("POST", "/api/v2/workspace-members") not in log, "no re-invite"
@@ -328,26 +405,29 @@ def test_adopting_a_workspace_makes_no_duplicate_and_no_reinvite(
 
 
 def test_no_key_in_plain_text_in_state_output_or_stack_files(client_stack: ClientStack, world: World) -> None:
-    client_stack.write(base_client(world))
+    spec = base_client(world)
+    client_stack.write(spec)
+    client_stack.run("up")
+    first_key = client_stack.outputs()["api_keys"]["reader"]["key"]
+    spec["api_keys"][0]["rotation"] = "2026-12"
+    client_stack.write(spec)
     client_stack.run("up")
     client_stack.run("refresh")
     client_stack.run("preview")
-    exported_key = client_stack.outputs()["api_keys"]["reader"]["key"]
-    secrets = {world.agency_key, exported_key}
-
-    files = [p for p in client_stack.cli.state_dir.rglob("*") if p.is_file()]
-    files += list((client_stack.cli.project_dir / "stacks").glob("*.yaml"))
-    assert files
-    for path in files:
-        text = path.read_bytes().decode("utf-8", "replace")
-        for s in secrets:
-            assert s not in text, f"a key in plain text in {path}"
-    for out in client_stack.outputs_seen:
-        for s in secrets:
-            assert s not in out
+    rotated = client_stack.outputs()["api_keys"]["reader"]["key"]
+    assert rotated != first_key
     plain = client_stack.cli.run("stack", "output", "--json", stack=client_stack.name).stdout
-    assert exported_key not in plain
+    assert rotated not in plain
     assert "[secret]" in plain
+    keys = [world.agency_key, first_key, rotated]
+    scanned = audit_secrets(client_stack, keys)
+    assert scanned["stack files"] == 1
+    assert scanned["outputs"] == 8  # stdout and stderr of the 4 runs
+    assert scanned["state files"] > 0
+    assert scanned["pickled providers"] == 14  # inputs and outputs of each of the 7 resources
+
+    client_stack.run("destroy")
+    assert audit_secrets(client_stack, keys)["outputs"] == 10
 
 
 def test_several_client_stacks_share_one_agency_key(
@@ -359,6 +439,7 @@ def test_several_client_stacks_share_one_agency_key(
     for stack, world in zip(stacks, (first, second), strict=True):
         stack.write(base_client(world))
         stack.run("up", step="up of one of two client stacks")
+        assert tally(stack.requests()) == FIRST_UP  # the other stack changes nothing
         acted_in = {r["workspace_id"] for r in stack.requests() if r["method"] != "GET"}
         assert acted_in == {world.client_id}
     for world in (first, second):
