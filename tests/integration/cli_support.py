@@ -137,27 +137,18 @@ class Agency:
         return Api(self.base_url, self.agency_key, self.client_id)
 
 
-def _schedule() -> dict[str, Any]:
-    days = {str(d): d < 5 for d in range(7)}
-    timing = {"from": "09:00", "to": "17:00"}
-    return {"schedules": [{"name": "Office", "timing": timing, "days": days, "timezone": "Etc/GMT+12"}]}
-
-
 def make_agency(control: Any, base_url: str, name: str, *, accept: bool = True) -> Agency:
     """A fresh agency and client; the client accepts the group invitation unless ``accept`` is False."""
-    from instantly_pulumi.cli.demo import _create_account
+    from instantly_sandbox.seed import create_account, create_campaign
 
     agency, agency_key = control.create_workspace(f"{name} Agency")
     client, client_key = control.create_workspace(f"{name} Client")
     own = Api(base_url, client_key)
-    campaigns = [
-        own.post("/campaigns", {"name": f"{name} campaign {i}", "campaign_schedule": _schedule()})["id"]
-        for i in range(3)
-    ]
+    campaigns = [create_campaign(own.http, f"{name} campaign {i}")["id"] for i in range(3)]
     accounts = []
     for local in ("sdr1", "sdr2"):
         email = f"{local}@{name.lower()}.example"
-        _create_account(own.http, email)
+        create_account(own.http, email)
         accounts.append(email)
     own.close()
     with Api(base_url, agency_key) as api:
