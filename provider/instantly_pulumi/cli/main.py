@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instantly_pulumi.cli import demo
+from instantly_pulumi.cli import demo, fleet
 
 app = typer.Typer(
     name="instantly-pulumi",
@@ -22,6 +22,7 @@ def main() -> None:
 
 
 app.command("demo")(demo.command)
+app.add_typer(fleet.app, name="fleet")
 
 
 def run() -> None:
