@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 import math
 import signal
+import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from instantly_pulumi.cli.demo import write_project
 from instantly_pulumi.pulumi_cli import PulumiCLI
+from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.testing import Fault
 
-from .conftest import count_requests
+from .conftest import InstalledCopy, count_requests, make_world
 from .fleet_support import FleetProject, gets_by_path, small_client
 
 pytestmark = pytest.mark.e2e
@@ -229,3 +233,48 @@ def test_parallel_stacks_share_one_rate_budget_and_meet_no_429(project: FleetPro
     assert [r for r in log if r["status"] == 429] == []
     assert len(log) == result.doc["api_requests"] > 8 * 8
     assert Path(result.doc["rate_budget_file"]).stat().st_size > 0  # the one budget every stack spent
+
+
+def test_the_fleet_runs_from_a_fresh_clone_with_its_installed_command(
+    installed_copy: InstalledCopy, sandbox: Any, control: Any
+) -> None:
+    """The README's path: a clone, `pulumi install`, then the project's own `instantly-pulumi` (from the
+    clone's .venv) in the project, here from its stacks/ folder (the project is found above)."""
+    agency, key = control.create_workspace("Clone agency")
+    world = make_world(control, sandbox.base_url, "clonefleet", agency=(agency["id"], key))
+    stack_file = installed_copy.root / "stacks" / "Pulumi.clone-fleet.yaml"
+    config = {"instantly:baseUrl": sandbox.base_url, f"{PROJECT}:{CONFIG_KEY}": small_client(world)}
+    stack_file.write_text(yaml.safe_dump({"config": config}))
+    command = [str(installed_copy.root / ".venv" / "bin" / "instantly-pulumi"), "fleet"]
+    env = {**installed_copy.cli.environment(), "INSTANTLY_API_KEY": key}
+    try:
+        up = subprocess.run(
+            [*command, "up", "clone-fleet", "--json"],
+            cwd=installed_copy.root / "stacks",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert up.returncode == 0, up.stderr
+        stack = json.loads(up.stdout)["stacks"][0]
+        assert stack["result"] == "succeeded"
+        assert stack["created"] is True
+        assert Path(stack["log"]).is_relative_to(installed_copy.root / ".state" / "fleet")
+        assert {m["email"] for m in small_client(world)["members"]} <= {
+            m["email"] for m in world.list("/workspace-members")
+        }
+        down = subprocess.run(
+            [*command, "destroy", "clone-fleet", "--yes"],
+            cwd=installed_copy.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert down.returncode == 0, down.stderr
+        assert "clone-fleet" in down.stdout
+    finally:
+        stack_file.unlink()
