@@ -220,8 +220,10 @@ class Fleet:
             run.requests_file.write_bytes(b"")
         self._command = SessionCommand()
         ws = self.workspace({"PULUMI_SKIP_UPDATE_CHECK": "true"})
-        self.backend = _masked(ws.who_am_i().url)
-        self._existing = {s.name for s in ws.list_stacks()}
+        with ThreadPoolExecutor(2) as setup:  # two CLI starts, side by side
+            whoami, stacks = setup.submit(ws.who_am_i), setup.submit(ws.list_stacks)
+            self.backend = _masked(whoami.result().url)
+            self._existing = {s.name for s in stacks.result()}
         handled = 0
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="fleet") as pool:
             pending: set[Future[None]] = {pool.submit(self._one, run) for run in self.runs}

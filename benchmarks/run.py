@@ -1,0 +1,75 @@
+"""`make bench`: every benchmark in one run on this machine, written to docs/benchmarks.md.
+
+    .venv/bin/python benchmarks/run.py [--quick] [--out docs/benchmarks.md]
+
+(a) the fleet at --parallel 1, 4 and 8 against a sequential loop of `pulumi up` (fleet.py);
+(b) one 50-resource stack's `up` against its bound, and its fixed cost taken apart (single_stack.py);
+(c) API requests per lifecycle step of one stack (lifecycle.py).
+``--quick`` is a scaled-down sanity run of the same code (a few stacks, few resources); its numbers
+say nothing about the goals and it writes to .state/bench/quick.md unless --out is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import fleet
+import lifecycle
+import single_stack
+from harness import LATENCY, REPO, Bench, machine
+from render import render
+
+FULL = {"stacks": 20, "members": 17, "parallels": [1, 4, 8], "single": 42, "reps": 3, "fixed_reps": 5}
+QUICK = {"stacks": 4, "members": 3, "parallels": [1, 2], "single": 6, "reps": 1, "fixed_reps": 1}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a scaled-down sanity run")
+    parser.add_argument("--out", type=Path, help="where to write the report")
+    args = parser.parse_args()
+    size = QUICK if args.quick else FULL
+    out = args.out or (
+        REPO / ".state" / "bench" / "quick.md" if args.quick else REPO / "docs" / "benchmarks.md"
+    )
+    results: dict[str, Any] = {"size": size, "latency": LATENCY, "machine_before": machine()}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="instantly-bench-") as tmp:
+        bench = Bench(Path(tmp))
+        try:
+            print("(c) API requests per lifecycle step", flush=True)
+            results["lifecycle"] = lifecycle.run(bench, size["members"])
+            print("(b) one stack against its bound", flush=True)
+            results["single"] = single_stack.bounds(bench, size["single"], size["reps"])
+            print("(b) the fixed cost of a run, taken apart", flush=True)
+            results["fixed"] = single_stack.fixed_costs(bench, size["single"], size["fixed_reps"])
+            print("(a) the fleet against a sequential loop", flush=True)
+            results["fleet"] = fleet.run(bench, size["stacks"], size["members"], size["parallels"])
+        finally:
+            bench.close()
+    results["machine_after"] = machine()
+    results["seconds"] = time.monotonic() - started
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(results, quick=args.quick))
+    raw = REPO / ".state" / "bench" / ("quick.json" if args.quick else "last.json")
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps(results, default=_plain, indent=2))
+    print(f"wrote {out} (raw numbers: {raw}) in {results['seconds']:.0f}s")
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return str(value)
+
+
+if __name__ == "__main__":
+    main()
