@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from instantly_pulumi.cli.fleet.report import changes_text
-from instantly_pulumi.cli.fleet.runner import _masked
+from instantly_pulumi.cli.fleet.runner import _masked, mask_credentials
 from instantly_pulumi.cli.fleet.stacks import Project, Shard, choose
 from instantly_pulumi.errors import ConfigurationError
 
@@ -97,3 +97,9 @@ def test_changes_read_in_the_usual_order() -> None:
 )
 def test_backend_credentials_are_masked(url: str | None, shown: str | None) -> None:
     assert _masked(url) == shown
+
+
+def test_credentials_in_pulumi_errors_are_masked() -> None:
+    text = 'error: unable to open state database "postgres://ops:hunter2@db:5432/state": refused'
+    assert mask_credentials(text) == text.replace("ops:hunter2", "****")
+    assert mask_credentials("see https://example.com/a@b") == "see https://example.com/a@b"

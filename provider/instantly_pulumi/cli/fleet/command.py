@@ -16,7 +16,7 @@ from pulumi.automation.errors import InvalidVersionError
 from instantly_pulumi.cli.common import ERROR, OK, PROBLEMS, console, errors, fail, print_json, reported
 from instantly_pulumi.cli.fleet.progress import Progress
 from instantly_pulumi.cli.fleet.report import document, print_report
-from instantly_pulumi.cli.fleet.runner import Fleet
+from instantly_pulumi.cli.fleet.runner import Fleet, mask_credentials
 from instantly_pulumi.cli.fleet.sessions import Interrupts
 from instantly_pulumi.cli.fleet.stacks import Project, Shard, choose
 from instantly_pulumi.pulumi_cli import find_pulumi_bin
@@ -114,7 +114,7 @@ def run_fleet(
             fleet.run(interrupts, progress.tick)
     except (CommandError, InvalidVersionError) as exc:
         # Before any stack ran: the CLI itself, the login or the backend.
-        fail(f"the Pulumi CLI could not list the stacks of {project.root}:\n{exc}")
+        fail(mask_credentials(f"the Pulumi CLI could not list the stacks of {project.root}:\n{exc}"))
     if as_json:
         print_json(document(fleet, str(chosen_shard) if chosen_shard else None))
     else:

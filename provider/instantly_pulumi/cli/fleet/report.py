@@ -105,7 +105,7 @@ def print_report(console: Console, fleet: Fleet) -> None:
             if run.state != "skipped":
                 console.print(f"  log: {run.log}", highlight=False, markup=False, soft_wrap=True)
     counts = Counter(run.state for run in fleet.runs)
-    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing to run"
     total = sum(r.api_requests or 0 for r in fleet.runs)
     console.print(
         f"{len(fleet.runs)} stacks in {fleet.seconds:.1f}s (--parallel {fleet.parallel}): {summary}; "

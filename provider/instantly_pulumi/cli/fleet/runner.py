@@ -19,6 +19,7 @@ once), ``preview`` as ``pulumi preview``.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -40,7 +41,7 @@ from pulumi.automation import (
 from instantly_pulumi.cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
 from instantly_pulumi.cli.fleet.stacks import Project
 
-__all__ = ["FINISHED", "Fleet", "FleetStack", "StackRun"]
+__all__ = ["FINISHED", "Fleet", "FleetStack", "StackRun", "mask_credentials"]
 
 FINISHED = ("succeeded", "failed", "cancelled", "not started", "skipped")
 """The results a stack can end with."""
@@ -117,7 +118,7 @@ class StackRun:
         ]
         if len(lines) > _ERROR_LINES:
             lines = [*lines[:_ERROR_LINES], f"… and {len(lines) - _ERROR_LINES} more errors (see the log)"]
-        text = "\n".join(lines).strip() or fallback.strip()
+        text = mask_credentials("\n".join(lines).strip() or fallback.strip())
         self.error = text if len(text) <= _ERROR_CHARS else text[:_ERROR_CHARS] + " …"
 
 
@@ -339,9 +340,13 @@ class Fleet:
 
 def _masked(url: str | None) -> str | None:
     """A backend URL without credentials (``postgres://user:pass@host`` → ``postgres://****@host``)."""
-    if not url:
-        return url
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest.split("/", 1)[0]:
-        rest = "****@" + rest.split("@", 1)[1]
-    return f"{scheme}{sep}{rest}"
+    return mask_credentials(url) if url else url
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s\"']+@", re.IGNORECASE)
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the user and password of every URL in it replaced by ``****``
+    (a PostgreSQL backend URL may carry a password, and Pulumi's errors quote the URL)."""
+    return _URL_CREDENTIALS.sub(lambda m: m["scheme"] + "****@", text)
