@@ -45,10 +45,6 @@ class Variant:
         """``max(CPU / cores, API time)``: the machine to itself."""
         return max(self.measure.cpu / (os.cpu_count() or 1), self.api_time())
 
-    def shared_bound(self) -> float:
-        """The same with only the cores the other load left free during the run."""
-        return max(self.measure.cpu / self.measure.free_cores, self.api_time())
-
 
 def run(bench: Bench, stacks: int, members: int, parallels: list[int]) -> list[Variant]:
     """The sequential loop, then the fleet at each of ``parallels``."""

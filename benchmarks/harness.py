@@ -16,6 +16,7 @@ import resource
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,11 +64,6 @@ class Measure:
     detail: dict[str, Any] = field(default_factory=dict)
     others: float = 0.0
     """CPU seconds other processes on the machine used meanwhile (the machine's busy time minus ours)."""
-
-    @property
-    def free_cores(self) -> float:
-        """The cores left for this step on average, given the other load (at least a tenth of one)."""
-        return max(0.1, (os.cpu_count() or 1) - self.others / self.wall)
 
 
 class Bench:
@@ -131,8 +127,7 @@ class Bench:
         """CPU seconds the sandbox server has used so far."""
         proc = self.sandbox._proc  # the benchmark needs its pid; SandboxProcess keeps it private
         assert proc is not None
-        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICK
+        return process_cpu(proc.pid)
 
     def measure(self, step: Callable[[], Any]) -> Measure:
         """Run ``step`` with latency on; its wall time, CPU time (children + sandbox) and API requests."""
@@ -155,20 +150,38 @@ class Bench:
         return Measure(wall, cpu, len(log), writes, detail, others=max(0.0, busy - cpu))
 
     def fleet(self, cli: PulumiCLI, *args: str) -> dict[str, Any]:
-        """``instantly-pulumi fleet <args> --json`` in ``cli``'s project; its document."""
-        proc = subprocess.run(
+        """``instantly-pulumi fleet <args> --json`` in ``cli``'s project; its document, with the fleet
+        process's own CPU seconds (its threads, not the ``pulumi`` processes) as ``fleet_cpu``."""
+        proc = subprocess.Popen(
             [str(FLEET), "fleet", *args, "--json"],
             cwd=cli.project_dir,
             env=cli.environment(),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=3600,
-            check=False,
         )
-        doc: dict[str, Any] = json.loads(proc.stdout) if proc.stdout.strip() else {}
+        own = 0.0
+        out: list[tuple[str, str]] = []
+        reader = threading.Thread(target=lambda: out.append(proc.communicate(timeout=3600)))
+        reader.start()
+        while reader.is_alive():
+            own = max(own, process_cpu(proc.pid))
+            reader.join(0.05)
+        stdout, stderr = out[0] if out else ("", "")
         if proc.returncode != 0:
-            raise RuntimeError(f"fleet {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+            raise RuntimeError(f"fleet {' '.join(args)} exited {proc.returncode}:\n{stderr[-3000:]}")
+        doc: dict[str, Any] = json.loads(stdout)
+        doc["fleet_cpu"] = own
         return doc
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds process ``pid`` itself has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def machine_busy() -> float:
