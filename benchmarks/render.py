@@ -37,7 +37,7 @@ def render(results: dict[str, Any], quick: bool) -> str:
     """The whole report."""
     m0, m1 = results["machine_before"], results["machine_after"]
     size = results["size"]
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    when = results.get("finished") or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         "# Benchmarks",
         "",
@@ -81,14 +81,15 @@ def _fleet(variants: list[Variant], size: dict[str, Any]) -> list[str]:
         "after stack; the fleet runs `instantly-pulumi fleet up --parallel N`, which creates the stacks "
         "and runs each `up` without a preview pass.",
         "",
-        "| variant | wall | speed-up vs loop | CPU, all processes | others' CPU | machine busy "
+        "| variant | wall | speed-up vs loop | CPU, all processes | CPU vs loop | others' CPU | machine busy "
         "| API requests | API time | bound | wall / bound |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for v in variants:
         lines.append(
             f"| {v.name} | {_s(v.measure.wall)} | {sequential.measure.wall / v.measure.wall:.2f}× "
-            f"| {_s(v.measure.cpu)} | {_s(v.measure.others)} | {_busy(v.measure)} | {v.measure.requests} "
+            f"| {_s(v.measure.cpu)} | {v.measure.cpu / sequential.measure.cpu:.2f}× "
+            f"| {_s(v.measure.others)} | {_busy(v.measure)} | {v.measure.requests} "
             f"| {_s(v.api_time())} | {_s(v.bound())} | {v.measure.wall / v.bound():.2f}× |"
         )
     lines += [
@@ -99,7 +100,9 @@ def _fleet(variants: list[Variant], size: dict[str, Any]) -> list[str]:
         f"key): max(R·L / ({THREADS}·N), max over stacks of R_s·L / {THREADS}, R / {RATE:.0f}) with "
         f"L = {LATENCY * 1000:.0f} ms. *Machine busy* is all processes' CPU, ours and others', over "
         "cores × wall: near 100 % the run got only the CPU the others left it, and its wall time says "
-        "as much about the machine's load as about the fleet.",
+        "as much about the machine's load as about the fleet. The variants ran one after the other while "
+        "the other load changed, so compare their wall times with that column in view; *CPU vs loop* "
+        "does not depend on it.",
         "",
         "| fleet run | the fleet process's own CPU | start before the first stack "
         "| stacks running on average |",

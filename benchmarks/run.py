@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in one run on this machine, written to docs/benchmarks.md.
 
     .venv/bin/python benchmarks/run.py [--quick] [--out docs/benchmarks.md]
+    .venv/bin/python benchmarks/run.py --render .state/bench/last.json   # the report again, no measuring
 
 (a) the fleet at --parallel 1, 4 and 8 against a sequential loop of `pulumi up` (fleet.py);
 (b) one 50-resource stack's `up` against its bound, and its fixed cost taken apart (single_stack.py);
@@ -15,6 +16,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 import fleet
 import lifecycle
 import single_stack
-from harness import LATENCY, REPO, Bench, machine
+from harness import LATENCY, REPO, Bench, Measure, machine
 from render import render
 
 FULL = {"stacks": 20, "members": 17, "parallels": [1, 4, 8], "single": 42, "reps": 3, "fixed_reps": 5}
@@ -35,11 +37,17 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="a scaled-down sanity run")
     parser.add_argument("--out", type=Path, help="where to write the report")
+    parser.add_argument("--render", type=Path, help="write the report from a run's raw numbers (JSON)")
     args = parser.parse_args()
-    size = QUICK if args.quick else FULL
     out = args.out or (
         REPO / ".state" / "bench" / "quick.md" if args.quick else REPO / "docs" / "benchmarks.md"
     )
+    if args.render:
+        results = load(json.loads(args.render.read_text()))
+        out.write_text(render(results, quick=results["size"] == QUICK))
+        print(f"wrote {out} from {args.render}")
+        return
+    size = QUICK if args.quick else FULL
     results: dict[str, Any] = {"size": size, "latency": LATENCY, "machine_before": machine()}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="instantly-bench-") as tmp:
@@ -57,12 +65,33 @@ def main() -> None:
             bench.close()
     results["machine_after"] = machine()
     results["seconds"] = time.monotonic() - started
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(results, quick=args.quick))
     raw = REPO / ".state" / "bench" / ("quick.json" if args.quick else "last.json")
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(results, default=_plain, indent=2))
     print(f"wrote {out} (raw numbers: {raw}) in {results['seconds']:.0f}s")
+
+
+def load(raw: dict[str, Any]) -> dict[str, Any]:
+    """A run's results from its raw JSON (the dataclasses rebuilt), for --render."""
+    results = dict(raw)
+    results["fleet"] = [
+        fleet.Variant(v["name"], v["parallel"], Measure(**v["measure"]), v["per_stack_requests"])
+        for v in raw["fleet"]
+    ]
+    results["single"] = {
+        mode: {**r, "up": single_stack.Timed(**r["up"]), "noop": single_stack.Timed(**r["noop"])}
+        for mode, r in raw["single"].items()
+    }
+    results["fixed"] = {
+        **raw["fixed"],
+        "steps": {k: single_stack.Timed(**t) for k, t in raw["fixed"]["steps"].items()},
+    }
+    resources, steps = raw["lifecycle"]
+    results["lifecycle"] = (resources, [(step, Counter(counts)) for step, counts in steps])
+    return results
 
 
 def _plain(value: Any) -> Any:
