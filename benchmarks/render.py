@@ -66,6 +66,8 @@ def render(results: dict[str, Any], quick: bool) -> str:
     lines += _fixed(results["fixed"], size)
     lines += _closing(results)
     lines += _lifecycle(*results["lifecycle"])
+    if "rate" in results:
+        lines += _rate(results["rate"])
     return "\n".join(lines) + "\n"
 
 
@@ -338,4 +340,39 @@ def _lifecycle(resources: int, steps: list[tuple[str, Counter[str]]]) -> list[st
     for step, counts in steps:
         cells = " | ".join(str(counts.get(m, 0)) for m in METHODS)
         lines.append(f"| {step} | {cells} | {sum(counts.values())} |")
+    return lines
+
+
+def _rate(r: dict[str, Any]) -> list[str]:
+    limit = r["limit"]
+    fleet, separate = r["fleet"], r["separate"]
+    lines = [
+        "",
+        "## (d) The rate budget across stacks",
+        "",
+        f"{r['stacks']} client stacks of {r['resources']} resources created at once, while the sandbox "
+        f"allows the agency key {limit} requests a second and {limit * 60} a minute across all the client "
+        "workspaces it acts in (`per: key_workspace`, the pessimistic reading of Instantly's rule), and "
+        f"`INSTANTLY_RATE_PER_SECOND={limit}` tells the client so. The client plans for at most 90 % of a "
+        "limit. *Rate* is the requests over the time they were flowing, *busiest second* the most in any "
+        "second, both sampled from the sandbox's request log every half second.",
+        "",
+        "| run | wall | requests | refused with 429 | rate | busiest second |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| `fleet up --parallel {r['stacks']}`: one budget shared | {_s(fleet['wall'])} "
+        f"| {fleet['requests']} | {fleet['refused']} "
+        f"| {fleet['rate']:.1f}/s ({100 * fleet['rate'] / limit:.0f} % of the limit) "
+        f"| {fleet['busiest']:.1f}/s |",
+        f"| {r['stacks']} × `pulumi up` at once: a budget each | {_s(separate['wall'])} "
+        f"| {separate['requests']} | {separate['refused']} "
+        f"| {separate['rate']:.1f}/s ({100 * separate['rate'] / limit:.0f} % of the limit) "
+        f"| {separate['busiest']:.1f}/s |",
+        "",
+        f"Each separate process takes the whole limit for its own, so together they offer up to "
+        f"{r['stacks']} times the limit: the API refused {separate['refused']} requests, which the client "
+        f"waited out and sent again ({r.get('separate_failed', 0)} of the {r['stacks']} runs failed). The "
+        "fleet's stacks spend one budget: "
+        + ("no request was refused" if fleet["refused"] == 0 else f"{fleet['refused']} requests were refused")
+        + f", at {100 * fleet['rate'] / limit:.0f} % of the limit while requests were flowing.",
+    ]
     return lines

@@ -5,7 +5,8 @@
 
 (a) the fleet at --parallel 1, 4 and 8 against a sequential loop of `pulumi up` (fleet.py);
 (b) one 50-resource stack's `up` against its bound, and its fixed cost taken apart (single_stack.py);
-(c) API requests per lifecycle step of one stack (lifecycle.py).
+(c) API requests per lifecycle step of one stack (lifecycle.py);
+(d) the rate budget shared by the stacks of a fleet, against separate processes (rate.py).
 ``--quick`` is a scaled-down sanity run of the same code (a few stacks, few resources); its numbers
 say nothing about the goals and it writes to .state/bench/quick.md unless --out is given.
 """
@@ -23,12 +24,31 @@ from typing import Any
 
 import fleet
 import lifecycle
+import rate
 import single_stack
 from harness import LATENCY, REPO, Bench, Measure, machine
 from render import render
 
-FULL = {"stacks": 20, "members": 17, "parallels": [1, 4, 8], "single": 42, "reps": 3, "fixed_reps": 5}
-QUICK = {"stacks": 4, "members": 3, "parallels": [1, 2], "single": 6, "reps": 1, "fixed_reps": 1}
+FULL = {
+    "stacks": 20,
+    "members": 17,
+    "parallels": [1, 4, 8],
+    "single": 42,
+    "reps": 3,
+    "fixed_reps": 5,
+    "rate_stacks": 8,
+    "rate_members": 40,
+}
+QUICK = {
+    "stacks": 4,
+    "members": 3,
+    "parallels": [1, 2],
+    "single": 6,
+    "reps": 1,
+    "fixed_reps": 1,
+    "rate_stacks": 3,
+    "rate_members": 6,
+}
 
 
 def main() -> None:
@@ -59,6 +79,8 @@ def main() -> None:
             results["single"] = single_stack.bounds(bench, size["single"], size["reps"])
             print("(b) the fixed cost of a run, taken apart", flush=True)
             results["fixed"] = single_stack.fixed_costs(bench, size["single"], size["fixed_reps"])
+            print("(d) the rate budget across stacks", flush=True)
+            results["rate"] = rate.run(bench, size["rate_stacks"], size["rate_members"])
             print("(a) the fleet against a sequential loop", flush=True)
             results["fleet"] = fleet.run(bench, size["stacks"], size["members"], size["parallels"])
         finally:

@@ -107,6 +107,12 @@ def test_shards_cover_every_stack_once_and_a_no_op_preview_makes_no_api_request(
     for name in names:
         project.add_stack(name)
 
+    project.control.clear_requests()
+    nothing = project.fleet("refresh")  # no stack exists on the backend yet: nothing to read
+    assert nothing.code == 0, nothing.stderr
+    assert set(nothing.results().values()) == {"skipped"}
+    assert project.requests() == []
+
     listed = [project.start("list", "--shard", f"{k}/2", "--json").communicate()[0] for k in (1, 2)]
     shards = [json.loads(out)["stacks"] for out in listed]
     assert sorted(shards[0] + shards[1]) == names
