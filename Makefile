@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PULUMI_BIN_FILE := .tools/pulumi-bin-dir
 INSTALL_LOG := .tools/pulumi-install.log
 
-.PHONY: demo test lint venv cli go-test clean-state clean help
+.PHONY: demo test lint venv cli go-test postgres bench clean-state clean help
 
 help:
 	@echo "make demo   run the demo against the embedded sandbox"
@@ -16,6 +16,8 @@ help:
 	@echo "make lint   ruff + mypy --strict on provider/"
 	@echo "make cli    build the Pulumi CLI into .tools/ (then: export PATH=\"\$$PWD/.tools/bin:\$$PATH\")"
 	@echo "make venv   .venv by \`pulumi install\`, plus the dev tools"
+	@echo "make postgres  PostgreSQL's binaries for the shared-state tests (Debian's package, if missing)"
+	@echo "make bench  measure the fleet and one stack against their bounds -> docs/benchmarks.md (not in make test)"
 
 # The virtualenv is made the way a Pulumi user makes it after a clone:
 # `pulumi install` from the project root (Pulumi.yaml's `virtualenv: .venv`,
@@ -41,8 +43,17 @@ cli:
 go-test:
 	cd tools/pulumi && GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0 go test ./...
 
-test: venv cli go-test
+# The shared-state tests start their own PostgreSQL server; this only makes sure the binaries exist.
+postgres:
+	@scripts/ensure-postgres.sh
+
+test: venv cli go-test postgres
 	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks measure, tests assert: not part of `make test`. One run, one machine, written to
+# docs/benchmarks.md; BENCH_ARGS=--quick is a scaled-down sanity run (to .state/bench/quick.md).
+bench: venv cli
+	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -15,7 +15,10 @@ and the retry policy:
   (:mod:`instantly_pulumi.resources._converge`).
 
 Retries use tenacity: exponential backoff with jitter, never shorter than the
-server's ``Retry-After``. The client is never pickled: providers build it
+server's ``Retry-After``. ``INSTANTLY_REQUEST_COUNT_FILE`` names a file to which
+every request sent appends one byte, so its size is the number of requests made
+by every process naming it (the fleet counts each stack's requests this way:
+its provider processes are the engine's, not the fleet's). The client is never pickled: providers build it
 lazily, inside the provider process, through :func:`client_for` (one client per
 credentials, shared by the four provider threads).
 """
@@ -242,6 +245,7 @@ class InstantlyClient:
         self._memo_lock = threading.Lock()
         self.requests_sent = 0
         """How many HTTP requests this client sent (for reports)."""
+        self._count_fd = _open_count_file()
 
     def __repr__(self) -> str:
         return (
@@ -249,8 +253,11 @@ class InstantlyClient:
         )
 
     def close(self) -> None:
-        """Close the underlying connection pool."""
+        """Close the underlying connection pool (and the request-count file)."""
         self._http.close()
+        if self._count_fd is not None:
+            os.close(self._count_fd)
+            self._count_fd = None
 
     def remember(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per client (thread-safe): facts that do not change during a run."""
@@ -323,6 +330,9 @@ class InstantlyClient:
         headers = {"x-as-workspace": workspace_id} if workspace_id else {}
         self.throttle.acquire()
         self.requests_sent += 1
+        if self._count_fd is not None:
+            # One byte per request, appended: atomic across threads and processes, no lock needed.
+            os.write(self._count_fd, b".")
         try:
             if body is None:
                 # DELETE (and GET) carry no body and no Content-Type: the API refuses them.
@@ -401,6 +411,14 @@ class InstantlyClient:
         """Forget the cached list at ``path`` (after this process wrote to it)."""
         with self._cache_guard:
             self._cache.pop((path, workspace_id or ""), None)
+
+
+def _open_count_file() -> int | None:
+    """The ``INSTANTLY_REQUEST_COUNT_FILE`` to append one byte per request to, if named."""
+    path = os.environ.get("INSTANTLY_REQUEST_COUNT_FILE")
+    if not path:
+        return None
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
 
 _CLIENTS: dict[Credentials, InstantlyClient] = {}

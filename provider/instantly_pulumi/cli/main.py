@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instantly_pulumi.cli import audit, demo, discover, leave_group, transfer_owner
+from instantly_pulumi.cli import audit, demo, discover, fleet, leave_group, transfer_owner
 
 app = typer.Typer(
     name="instantly-pulumi",
@@ -26,6 +26,7 @@ app.command("audit")(audit.command)
 app.command("transfer-owner")(transfer_owner.command)
 app.command("leave-group")(leave_group.command)
 app.command("demo")(demo.command)
+app.add_typer(fleet.app, name="fleet")
 
 
 def run() -> None:

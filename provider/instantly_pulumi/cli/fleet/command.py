@@ -1,0 +1,158 @@
+"""``instantly-pulumi fleet preview|up|refresh|destroy|list``: the command line of the fleet."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pulumi.automation import CommandError
+from pulumi.automation.errors import InvalidVersionError
+
+from instantly_pulumi.cli.common import ERROR, OK, PROBLEMS, console, errors, fail, print_json, reported
+from instantly_pulumi.cli.fleet.progress import Progress
+from instantly_pulumi.cli.fleet.report import document, print_report
+from instantly_pulumi.cli.fleet.runner import Fleet, mask_credentials
+from instantly_pulumi.cli.fleet.sessions import Interrupts
+from instantly_pulumi.cli.fleet.stacks import Project, Shard, choose
+from instantly_pulumi.pulumi_cli import find_pulumi_bin
+
+__all__ = ["INTERRUPTED", "app"]
+
+INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT, as shells report it)."""
+
+DEFAULT_PARALLEL = 4
+
+app = typer.Typer(
+    help="Run preview, up, refresh or destroy over every client stack at once (stacks/Pulumi.*.yaml), "
+    "in the project directory, through the Pulumi Automation API. docs/cli/fleet.md has the details.",
+    no_args_is_help=True,
+)
+
+Stacks = Annotated[
+    list[str] | None,
+    typer.Argument(help="Stacks to run (default: every stacks/Pulumi.<stack>.yaml).", show_default=False),
+]
+Parallel = Annotated[
+    int, typer.Option("--parallel", "-p", min=1, help="How many stacks run at the same time.")
+]
+ShardOption = Annotated[
+    str | None,
+    typer.Option("--shard", metavar="K/N", help="Only the K-th of N stable, disjoint shards (for CI)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of the table.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before destroy.")]
+SecretsProvider = Annotated[
+    str | None,
+    typer.Option(
+        "--secrets-provider",
+        help="Secrets provider for stacks this run creates (default: Pulumi's; passphrase on a DIY backend).",
+    ),
+]
+
+
+def _stacks(names: list[str] | None, shard: str | None) -> tuple[Project, list[str], Shard | None]:
+    with reported():
+        project = Project.find(Path.cwd())
+        chosen_shard = Shard.parse(shard) if shard else None
+        return project, choose(project, names or [], chosen_shard), chosen_shard
+
+
+def _pulumi_on_path(project: Project) -> None:
+    """Make sure the CLI the Automation API runs is on PATH (the one `make cli` built, else PATH's)."""
+    if shutil.which("pulumi"):
+        return
+    found = find_pulumi_bin(project.root)
+    if found is None:
+        fail("no Pulumi CLI: put `pulumi` on PATH (in this project: `make cli`, then .tools/bin)")
+    os.environ["PATH"] = f"{found}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def _confirm_destroy(names: list[str], yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail("fleet destroy deletes what the stacks manage: confirm with --yes when not at a terminal")
+    listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    if not typer.confirm(f"Destroy every resource of {len(names)} stacks ({listed})?", err=True):
+        raise typer.Exit(ERROR)
+
+
+def run_fleet(
+    operation: str,
+    names: list[str] | None,
+    parallel: int,
+    shard: str | None,
+    as_json: bool,
+    yes: bool,
+    secrets_provider: str | None,
+) -> int:
+    """Run ``operation`` over the chosen stacks; return the exit code (0, 1, 2 or 130)."""
+    project, chosen, chosen_shard = _stacks(names, shard)
+    if operation == "destroy":
+        _confirm_destroy(chosen, yes)
+    _pulumi_on_path(project)
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{operation}-{os.getpid()}"
+    run_dir = project.root / ".state" / "fleet" / run_id
+    budget = Path(os.environ.get("INSTANTLY_RATE_FILE") or run_dir / "rate-budget")
+    fleet = Fleet(
+        project,
+        operation,
+        chosen,
+        parallel=parallel,
+        run_dir=run_dir,
+        budget_file=budget,
+        secrets_provider=secrets_provider,
+    )
+    try:
+        with Interrupts() as interrupts, Progress(errors, operation, fleet.runs) as progress:
+            fleet.run(interrupts, progress.tick)
+    except (CommandError, InvalidVersionError) as exc:
+        # Before any stack ran: the CLI itself, the login or the backend.
+        fail(mask_credentials(f"the Pulumi CLI could not list the stacks of {project.root}:\n{exc}"))
+    if as_json:
+        print_json(document(fleet, str(chosen_shard) if chosen_shard else None))
+    else:
+        print_report(console, fleet)
+    if fleet.interrupted:
+        return INTERRUPTED
+    return OK if all(r.state in ("succeeded", "skipped") for r in fleet.runs) else PROBLEMS
+
+
+def _operation(operation: str, summary: str) -> None:
+    def command(
+        stacks: Stacks = None,
+        parallel: Parallel = DEFAULT_PARALLEL,
+        shard: ShardOption = None,
+        as_json: Json = False,
+        yes: Yes = False,
+        secrets_provider: SecretsProvider = None,
+    ) -> None:
+        raise typer.Exit(run_fleet(operation, stacks, parallel, shard, as_json, yes, secrets_provider))
+
+    command.__doc__ = summary
+    app.command(operation)(command)
+
+
+_operation("preview", "Preview every stack: what `up` would change (makes no change and no API write).")
+_operation("up", "Create or update every stack's resources (stacks missing on the backend are created).")
+_operation("refresh", "Read every stack's resources back from the API, once each (no preview pass).")
+_operation("destroy", "Destroy every stack's resources (asks first unless --yes).")
+
+
+@app.command("list")
+def list_stacks(stacks: Stacks = None, shard: ShardOption = None, as_json: Json = False) -> None:
+    """List the stacks a fleet command would run (with --shard: this shard's), without running Pulumi."""
+    project, chosen, chosen_shard = _stacks(stacks, shard)
+    if as_json:
+        print_json(
+            {"project": project.name, "shard": str(chosen_shard) if chosen_shard else None, "stacks": chosen}
+        )
+    else:
+        for name in chosen:
+            console.print(name, highlight=False, markup=False)

@@ -1,0 +1,116 @@
+"""What the fleet reports when it ends: a table for people, or one JSON document.
+
+Both carry the same facts per stack: its result, the resources by kind of
+change, the API requests its processes made, its duration, and — when it
+failed or was cancelled — why and where its full log is. The JSON shape is
+documented in docs/cli/fleet.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from instantly_pulumi.cli.fleet.runner import Fleet, StackRun
+
+__all__ = ["STYLE", "changes_text", "document", "print_report"]
+
+_ORDER = ("create", "update", "replace", "delete", "read", "refresh", "same")
+STYLE = {
+    "succeeded": "green",
+    "failed": "bold red",
+    "cancelled": "yellow",
+    "not started": "dim",
+    "skipped": "dim",
+}
+"""How each result is shown."""
+
+
+def changes_text(changes: dict[str, int]) -> str:
+    """``{"create": 3, "same": 20}`` → ``3 create, 20 same`` (the usual order)."""
+    ranked = sorted(changes.items(), key=lambda kv: (_ORDER.index(kv[0]) if kv[0] in _ORDER else 99, kv[0]))
+    return ", ".join(f"{n} {op}" for op, n in ranked if n)
+
+
+def stack_document(run: StackRun) -> dict[str, Any]:
+    """One stack's facts, as in the JSON document."""
+    return {
+        "name": run.name,
+        "result": run.state,
+        "changes": dict(run.changes),
+        "api_requests": run.api_requests if run.state != "not started" else 0,
+        "seconds": round(run.seconds, 2) if run.seconds is not None else None,
+        "created": run.created,
+        "log": str(run.log) if run.log.exists() else None,
+        "error": run.error,
+        "pending_operations": run.pending_operations,
+    }
+
+
+def document(fleet: Fleet, shard: str | None) -> dict[str, Any]:
+    """The whole run as one JSON-ready document."""
+    results = Counter(run.state for run in fleet.runs)
+    return {
+        "command": fleet.operation,
+        "project": fleet.project.name,
+        "backend": fleet.backend,
+        "run_dir": str(fleet.run_dir),
+        "parallel": fleet.parallel,
+        "shard": shard,
+        "rate_budget_file": str(fleet.budget_file),
+        "interrupted": bool(fleet.interrupted),
+        "seconds": round(fleet.seconds, 2),
+        "ok": not fleet.interrupted and all(r.state in ("succeeded", "skipped") for r in fleet.runs),
+        "results": dict(sorted(results.items())),
+        "api_requests": sum(r.api_requests or 0 for r in fleet.runs),
+        "stacks": [stack_document(run) for run in fleet.runs],
+    }
+
+
+def print_report(console: Console, fleet: Fleet) -> None:
+    """The summary table, then why each failed or cancelled stack stopped and where its log is."""
+    table = Table(title=f"fleet {fleet.operation} — {fleet.project.name}", title_justify="left")
+    table.add_column("stack", style="bold")
+    table.add_column("result")
+    table.add_column("changes")
+    table.add_column("API requests", justify="right")
+    table.add_column("duration", justify="right")
+    for run in fleet.runs:
+        requests = run.api_requests
+        table.add_row(
+            run.name,
+            Text(run.state + (" (new)" if run.created else ""), style=STYLE.get(run.state, "")),
+            changes_text(run.changes) or "—",
+            "—" if requests is None or run.state == "not started" else str(requests),
+            f"{run.seconds:.1f}s" if run.seconds is not None and run.state != "not started" else "—",
+        )
+    console.print(table)
+    for run in fleet.runs:
+        if run.state in ("failed", "cancelled") or (run.state == "skipped" and run.error):
+            console.print(Text(f"{run.name} {run.state}:", style=STYLE.get(run.state, "")), highlight=False)
+            if run.error:
+                for line in run.error.splitlines():
+                    console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            if run.pending_operations:
+                console.print(
+                    f"  {run.pending_operations} pending operation(s) left in the state: run "
+                    f"`pulumi refresh --clear-pending-creates --stack {run.name}`",
+                    highlight=False,
+                    markup=False,
+                )
+            if run.state != "skipped":
+                console.print(f"  log: {run.log}", highlight=False, markup=False, soft_wrap=True)
+    counts = Counter(run.state for run in fleet.runs)
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing to run"
+    total = sum(r.api_requests or 0 for r in fleet.runs)
+    console.print(
+        f"{len(fleet.runs)} stacks in {fleet.seconds:.1f}s (--parallel {fleet.parallel}): {summary}; "
+        f"{total} API requests; backend {fleet.backend}; logs in {fleet.run_dir}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,352 @@
+"""Run one Pulumi operation over many stacks side by side, through the Automation API.
+
+Each stack runs in a thread of the fleet process, but its work happens in the
+real ``pulumi`` CLI that the Automation API starts (:class:`LocalWorkspace`
+with ``work_dir`` = the project root, so the project's own program, language
+host and virtualenv run exactly as with ``pulumi up`` there). The threads only
+wait on pipes and count engine events, so threads, not processes: the CPU goes
+to the CLI, the program and the provider of each stack.
+
+Every stack of one run shares one rate budget (``INSTANTLY_RATE_FILE``, see
+:mod:`instantly_pulumi.throttle`) and counts its API requests in a file of its
+own (``INSTANTLY_REQUEST_COUNT_FILE``); the engine's output goes to the stack's
+log file, never to the terminal.
+
+Operations run as the Automation API runs them: ``up``, ``refresh`` and
+``destroy`` with ``--skip-preview`` (one pass: a refresh reads each resource
+once), ``preview`` as ``pulumi preview``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from pulumi.automation import (
+    CommandError,
+    EngineEvent,
+    LocalWorkspace,
+    OpType,
+    Stack,
+    UpdateSummary,
+)
+
+from instantly_pulumi.cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
+from instantly_pulumi.cli.fleet.stacks import Project
+
+__all__ = ["FINISHED", "Fleet", "FleetStack", "StackRun", "mask_credentials"]
+
+FINISHED = ("succeeded", "failed", "cancelled", "not started", "skipped")
+"""The results a stack can end with."""
+
+_ERROR_CHARS = 2_000
+_ERROR_LINES = 5
+
+
+@dataclass
+class StackRun:
+    """One stack's part in a fleet run: its progress while it runs, its result after."""
+
+    name: str
+    log: Path
+    """The stack's engine output, in full."""
+    requests_file: Path
+    """Where its processes tally their API requests (one byte each)."""
+    state: str = "queued"
+    """``queued``, ``running``, then one of :data:`FINISHED`."""
+    created: bool = False
+    """Whether this run created the stack on the backend."""
+    started: float | None = None
+    seconds: float | None = None
+    """Wall time of the stack's operation, creation included."""
+    changes: dict[str, int] = field(default_factory=dict)
+    """Resources by step kind (``create``, ``update``, ``same``...), from the engine's summary."""
+    done: int = 0
+    """Resource steps finished so far."""
+    error: str | None = None
+    """Why it failed (the engine's error diagnostics, else the CLI's error lines)."""
+    pending_operations: int | None = None
+    """After a cancellation: operations the state still lists as pending (0 when clean)."""
+    _in_flight: dict[str, str] = field(default_factory=dict)
+    _errors: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def api_requests(self) -> int | None:
+        """API requests made by the stack's processes (None when its tally is missing)."""
+        try:
+            return self.requests_file.stat().st_size
+        except OSError:
+            return None
+
+    def in_flight(self) -> list[str]:
+        """The operations of the resource steps running now (``create``, ``update``...)."""
+        with self._lock:
+            return list(self._in_flight.values())
+
+    def observe(self, event: EngineEvent) -> None:
+        """Take in one engine event (called from the Automation API's event thread)."""
+        with self._lock:
+            if event.resource_pre_event:
+                meta = event.resource_pre_event.metadata
+                if meta.op != OpType.SAME:
+                    self._in_flight[meta.urn] = _op(meta.op)
+            elif event.res_outputs_event:
+                self._in_flight.pop(event.res_outputs_event.metadata.urn, None)
+                self.done += 1
+            elif event.res_op_failed_event:
+                self._in_flight.pop(event.res_op_failed_event.metadata.urn, None)
+            elif event.diagnostic_event and event.diagnostic_event.severity == "error":
+                message = event.diagnostic_event.message.strip()
+                if message and message not in self._errors:
+                    self._errors.append(message)
+            elif event.summary_event:
+                self.changes = {_op(op): n for op, n in event.summary_event.resource_changes.items()}
+
+    def fail(self, state: str, stderr: Sequence[str], fallback: str) -> None:
+        """End as ``state`` with the clearest error message at hand."""
+        self.state = state
+        lines = [e for e in self._errors if e != "update failed"] or [
+            line.removeprefix("error: ") for line in stderr if line.startswith("error:")
+        ]
+        if len(lines) > _ERROR_LINES:
+            lines = [*lines[:_ERROR_LINES], f"… and {len(lines) - _ERROR_LINES} more errors (see the log)"]
+        text = mask_credentials("\n".join(lines).strip() or fallback.strip())
+        self.error = text if len(text) <= _ERROR_CHARS else text[:_ERROR_CHARS] + " …"
+
+
+def _op(op: Any) -> str:
+    return str(op.value if isinstance(op, OpType) else op)
+
+
+class FleetStack(Stack):
+    """A stack the fleet knows exists, run without the Automation API's extra CLI calls.
+
+    ``Stack(...)`` runs ``pulumi stack select``, which rewrites the workspace's
+    current-stack file that every stack of the project shares (parallel runs
+    would race on it) and is not needed: every command names ``--stack``.
+    After ``up``, ``refresh`` and ``destroy``, the Automation API also runs
+    ``pulumi stack output --show-secrets`` and ``pulumi stack history``: two
+    more CLI starts per stack, and secrets decrypted into the fleet's memory.
+    The fleet takes the change counts from the engine's own summary event
+    instead (:attr:`changes`), and never reads outputs.
+    """
+
+    def __init__(self, name: str, workspace: LocalWorkspace) -> None:  # no super(): see above
+        self.name = name
+        self.workspace = workspace
+        self.changes: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"FleetStack({self.name!r}, work_dir={self.workspace.work_dir!r})"
+
+    def outputs(self) -> dict[str, Any]:
+        """Not read by the fleet (it would decrypt secret outputs)."""
+        return {}
+
+    def info(self, show_secrets: bool = True) -> UpdateSummary:
+        """The summary the engine reported, without a ``pulumi stack history`` call."""
+        return UpdateSummary(
+            kind="fleet",
+            start_time=datetime.now(),
+            message="",
+            environment={},
+            config={},
+            result="succeeded",
+            resource_changes=dict(self.changes),  # type: ignore[arg-type]
+        )
+
+
+class Fleet:
+    """One operation (``preview``, ``up``, ``refresh``, ``destroy``) over ``names``, ``parallel`` at a time.
+
+    ``run_dir`` receives one ``<stack>.log`` and ``<stack>.requests`` per stack
+    and, unless ``budget_file`` names another, the run's rate budget.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        operation: str,
+        names: Sequence[str],
+        *,
+        parallel: int,
+        run_dir: Path,
+        budget_file: Path,
+        secrets_provider: str | None = None,
+    ) -> None:
+        self.project = project
+        self.operation = operation
+        self.parallel = max(1, parallel)
+        self.run_dir = run_dir
+        self.budget_file = budget_file
+        self.secrets_provider = secrets_provider
+        self.runs = [StackRun(n, run_dir / f"{n}.log", run_dir / f"{n}.requests") for n in names]
+        self.interrupted = 0
+        """Signals received (1: cancelled cleanly; 2 or more: forwarded, Pulumi terminated at once)."""
+        self.backend: str | None = None
+        self.seconds = 0.0
+        self._command: SessionCommand | None = None
+        self._existing: set[str] = set()
+        self._log_lock = threading.Lock()
+
+    def environment(self, run: StackRun) -> dict[str, str]:
+        """What the fleet adds to the user's environment for one stack's processes."""
+        return {
+            "INSTANTLY_RATE_FILE": str(self.budget_file),
+            "INSTANTLY_REQUEST_COUNT_FILE": str(run.requests_file),
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        }
+
+    def workspace(self, env: dict[str, str] | None = None) -> LocalWorkspace:
+        """A workspace on the project root (the project's program, as ``pulumi`` in that directory)."""
+        assert self._command is not None
+        return LocalWorkspace(work_dir=str(self.project.root), pulumi_command=self._command, env_vars=env)
+
+    def run(self, interrupts: Interrupts, tick: Callable[[str | None], None]) -> list[StackRun]:
+        """Run every stack; ``tick(note)`` is called about ten times a second from this thread.
+
+        Signals counted by ``interrupts`` stop the run: see :mod:`.sessions`.
+        """
+        start = time.monotonic()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        for run in self.runs:
+            run.requests_file.write_bytes(b"")
+        self._command = SessionCommand()
+        ws = self.workspace({"PULUMI_SKIP_UPDATE_CHECK": "true"})
+        with ThreadPoolExecutor(2) as setup:  # two CLI starts, side by side
+            whoami, stacks = setup.submit(ws.who_am_i), setup.submit(ws.list_stacks)
+            self.backend = _masked(whoami.result().url)
+            self._existing = {s.name for s in stacks.result()}
+        handled = 0
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="fleet") as pool:
+            pending: set[Future[None]] = {pool.submit(self._one, run) for run in self.runs}
+            while pending:
+                _done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                note = None
+                if interrupts.count > handled:
+                    handled = interrupts.count
+                    note = self._interrupt(handled)
+                tick(note)
+        if self.interrupted:
+            for run in self.runs:
+                if run.state == "cancelled":
+                    run.pending_operations = self._pending_operations(run.name)
+        self.seconds = time.monotonic() - start
+        tick(None)
+        return self.runs
+
+    def _interrupt(self, count: int) -> str:
+        assert self._command is not None
+        self.interrupted = count
+        self._command.stop()
+        signalled = self._command.interrupt()
+        if count == 1:
+            return (
+                f"Cancelling: no new stack starts; {signalled} running finish their resource operations "
+                "in flight, save their state and release their locks. Ctrl-C again terminates them at "
+                "once (which can leave pending operations)."
+            )
+        return f"Terminating {signalled} running stacks at once (a second interrupt, forwarded to Pulumi)."
+
+    def _one(self, run: StackRun) -> None:
+        assert self._command is not None
+        if self._command.stopping:
+            run.state = "not started"
+            return
+        run.state, run.started = "running", time.monotonic()
+        stderr: list[str] = []
+        with open(run.log, "w", encoding="utf-8") as log:
+            write = self._writer(log)
+
+            def on_error(line: str) -> None:
+                stderr.append(line)
+                write(line)
+
+            try:
+                self._operate(run, write, on_error)
+            except StoppedError:
+                run.state = "not started"
+            except CommandError as exc:
+                run.fail("cancelled" if self._command.stopping else "failed", stderr, str(exc))
+            except Exception as exc:  # one stack's surprise must not stop the others
+                run.fail("failed", stderr, f"{type(exc).__name__}: {exc}")
+                write(f"fleet: {type(exc).__name__}: {exc}")
+        run.seconds = time.monotonic() - run.started
+
+    def _writer(self, log: TextIO) -> Callable[[str], None]:
+        def write(line: str) -> None:
+            with self._log_lock:
+                log.write(line + "\n")
+                log.flush()
+
+        return write
+
+    def _operate(
+        self, run: StackRun, on_output: Callable[[str], None], on_error: Callable[[str], None]
+    ) -> None:
+        ws = self.workspace(self.environment(run))
+        if run.name not in self._existing:
+            if self.operation in ("refresh", "destroy"):
+                run.state = "skipped"
+                run.error = f"no stack {run.name!r} on the backend: nothing to {self.operation}"
+                return
+            args = ["stack", "init", run.name, "--no-select"]
+            if self.secrets_provider:
+                args += ["--secrets-provider", self.secrets_provider]
+            on_output(f"fleet: creating stack {run.name!r} (pulumi {' '.join(args)})")
+            ws.pulumi_command.run(args, str(self.project.root), ws.env_vars, on_output, on_error)
+            run.created = True
+        stack = FleetStack(run.name, ws)
+
+        def on_event(event: EngineEvent) -> None:
+            run.observe(event)
+            if event.summary_event:
+                stack.changes = dict(run.changes)
+
+        common: dict[str, Any] = {
+            "on_output": on_output,
+            "on_error": on_error,
+            "on_event": on_event,
+            "color": "never",
+        }
+        if self.operation == "preview":
+            stack.preview(**common)
+        elif self.operation == "up":
+            stack.up(**common)
+        elif self.operation == "refresh":
+            stack.refresh(**common)
+        elif self.operation == "destroy":
+            stack.destroy(**common)
+        else:  # pragma: no cover - the command line offers only the four
+            raise ValueError(self.operation)
+        run.state = "succeeded"
+
+    def _pending_operations(self, name: str) -> int | None:
+        """How many operations the stack's state still lists as pending (None if it cannot be read)."""
+        try:
+            deployment = self.workspace().export_stack(name).deployment or {}
+        except CommandError:
+            return None
+        return len(deployment.get("pending_operations") or [])
+
+
+def _masked(url: str | None) -> str | None:
+    """A backend URL without credentials (``postgres://user:pass@host`` → ``postgres://****@host``)."""
+    return mask_credentials(url) if url else url
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s\"']+@", re.IGNORECASE)
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the user and password of every URL in it replaced by ``****``
+    (a PostgreSQL backend URL may carry a password, and Pulumi's errors quote the URL)."""
+    return _URL_CREDENTIALS.sub(lambda m: m["scheme"] + "****@", text)

@@ -1,0 +1,286 @@
+"""`instantly-pulumi fleet` over several client stacks: the installed command, the real Pulumi CLI through
+the Automation API, the project's program, the sandbox."""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from instantly_pulumi.cli.demo import write_project
+from instantly_pulumi.pulumi_cli import PulumiCLI
+from instantly_pulumi.stack import CONFIG_KEY, PROJECT
+from instantly_sandbox.testing import Fault
+
+from .conftest import InstalledCopy, count_requests, make_world
+from .fleet_support import FleetProject, gets_by_path, small_client
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def project(tmp_path: Path, pulumi_bin: Path, sandbox: object, control: object) -> FleetProject:
+    root = tmp_path / "project"
+    write_project(root)
+    agency, key = control.create_workspace("Fleet agency")  # type: ignore[attr-defined]
+    cli = PulumiCLI(
+        project_dir=root,
+        state_dir=tmp_path / "state",
+        passphrase="fleet-e2e",
+        bin_dir=pulumi_bin,
+        env={"INSTANTLY_API_KEY": key},  # plain `pulumi` runs get the agency key as the fleet does
+    )
+    return FleetProject(root, cli, control, sandbox.base_url, (agency["id"], key))  # type: ignore[attr-defined]
+
+
+def member_emails(project: FleetProject, name: str) -> set[str]:
+    return {m["email"] for m in project.worlds[name].list("/workspace-members")}
+
+
+def test_a_bad_stack_file_and_a_key_without_scope_are_reported_and_the_rest_applied(
+    project: FleetProject,
+) -> None:
+    for name in ("alpha", "bravo", "invalid", "noscope"):
+        project.add_stack(name)
+    invalid = small_client(project.worlds["invalid"])
+    invalid["members"] = [{"email": "x@client.example", "role": "superuser"}]
+    project.write("invalid", invalid)
+    # The noscope stack carries its own key (a stack secret): an agency key that may only read campaigns.
+    with httpx.Client(
+        base_url=f"{project.base_url}/api/v2", headers={"Authorization": f"Bearer {project.agency[1]}"}
+    ) as api:
+        created = api.post("/api-keys", json={"name": "read-only", "scopes": ["campaigns:read"]})
+        created.raise_for_status()
+        read_only = created.json()["key"]
+    project.cli.ensure_stack("noscope")
+    project.cli.run("config", "set", "--secret", "instantly:apiKey", stack="noscope", stdin=read_only)
+    project.write("noscope", small_client(project.worlds["noscope"]))
+
+    result = project.fleet("up", "--parallel", "4")
+
+    assert result.code == 1, result.stderr
+    assert result.results() == {
+        "alpha": "succeeded",
+        "bravo": "succeeded",
+        "invalid": "failed",
+        "noscope": "failed",
+    }
+    assert not result.doc["ok"]
+    bad = result.stacks["invalid"]
+    assert "client.members[0].role" in bad["error"]
+    assert bad["api_requests"] == 0  # the program stops before any resource
+    denied = result.stacks["noscope"]
+    assert "missing one of the scopes" in denied["error"], denied["error"]
+    assert denied["api_requests"] > 0
+    for failed in (bad, denied):
+        log = Path(failed["log"])
+        assert log.is_file()
+        assert failed["error"].splitlines()[0][:40] in log.read_text()
+        assert failed["name"] in result.stderr
+        assert str(log) in result.stderr.replace("\n", "")
+    for name in ("alpha", "bravo"):
+        applied = result.stacks[name]
+        assert applied["created"] is True
+        assert applied["changes"].get("create", 0) >= 7
+        assert applied["api_requests"] > 0
+        wanted = {m["email"] for m in small_client(project.worlds[name])["members"]}
+        assert wanted <= member_emails(project, name)
+    assert result.stacks["noscope"]["created"] is False  # it existed: the test made it to store the key
+    logs = [Path(s["log"]).read_text() for s in result.stacks.values()]
+    for text in (json.dumps(result.doc), result.stderr, *logs):
+        assert read_only not in text
+        assert project.agency[1] not in text
+
+
+def test_shards_cover_every_stack_once_and_a_no_op_preview_makes_no_api_request(
+    project: FleetProject,
+) -> None:
+    names = ["s1", "s2", "s3"]
+    for name in names:
+        project.add_stack(name)
+
+    project.control.clear_requests()
+    nothing = project.fleet("refresh")  # no stack exists on the backend yet: nothing to read
+    assert nothing.code == 0, nothing.stderr
+    assert set(nothing.results().values()) == {"skipped"}
+    assert project.requests() == []
+
+    listed = [project.start("list", "--shard", f"{k}/2", "--json").communicate()[0] for k in (1, 2)]
+    shards = [json.loads(out)["stacks"] for out in listed]
+    assert sorted(shards[0] + shards[1]) == names
+    project.control.clear_requests()
+    ran: list[str] = []
+    for k in (1, 2):
+        result = project.fleet("up", "--shard", f"{k}/2")
+        assert result.code == 0, result.stderr
+        assert result.doc["shard"] == f"{k}/2"
+        assert list(result.stacks) == shards[k - 1]
+        assert all(s["created"] and s["changes"].get("create") for s in result.stacks.values())
+        ran += list(result.stacks)
+    assert sorted(ran) == names  # each stack ran once, in exactly one shard
+    count_requests("fleet up (3 stacks, 2 shards)", len(project.requests()))
+
+    project.control.clear_requests()
+    preview = project.fleet("preview")
+    assert preview.code == 0, preview.stderr
+    assert set(preview.results().values()) == {"succeeded"}
+    for stack in preview.stacks.values():
+        assert set(stack["changes"]) == {"same"}, stack
+        assert stack["api_requests"] == 0
+    assert project.requests() == []
+    count_requests("fleet preview, no changes (3 stacks)", 0)
+
+    refused = project.start("destroy")
+    _out, err = refused.communicate(timeout=60)
+    assert refused.returncode == 2
+    assert "--yes" in err
+    destroyed = project.fleet("destroy", "--yes")
+    assert destroyed.code == 0, destroyed.stderr
+    for name in names:
+        assert not {m["email"] for m in small_client(project.worlds[name])["members"]} & member_emails(
+            project, name
+        )
+
+
+def test_fleet_refresh_reads_each_type_from_lists_once(project: FleetProject) -> None:
+    world = project.add_stack("big", client={})
+    client = {
+        "workspace_id": world.client_id,
+        "members": [{"email": f"member{i:03d}@big.example", "role": "view"} for i in range(150)],
+        "tags": [{"label": f"Tag {i}", "campaigns": world.campaigns[:1]} for i in range(3)],
+    }
+    project.write("big", client)
+    assert project.fleet("up", "big").code == 0
+
+    project.control.clear_requests()
+    refreshed = project.fleet("refresh", "big")
+    assert refreshed.code == 0, refreshed.stderr
+    assert refreshed.stacks["big"]["changes"] == {"same": 1 + 150 + 3 + 3}
+    gets = gets_by_path(project.requests())
+    count_requests("fleet refresh, 150 members + 3 tags + 3 assignments", sum(gets.values()))
+    assert gets["/api/v2/workspace-members"] == math.ceil(150 / 100)  # one pass, read from the list
+    assert gets["/api/v2/custom-tags"] == 1
+    assert gets["/api/v2/custom-tag-mappings"] == 1
+    assert sum(gets.values()) <= 2 + 1 + 1 + 1  # ...and the key's own workspace, once
+    assert refreshed.stacks["big"]["api_requests"] == len(project.requests())
+
+    # Plain `pulumi refresh` previews first: the same reads, twice.
+    project.control.clear_requests()
+    project.cli.run("refresh", stack="big")
+    assert gets_by_path(project.requests())["/api/v2/workspace-members"] == 2 * math.ceil(150 / 100)
+
+
+def test_ctrl_c_cancels_running_stacks_cleanly_and_the_next_up_finishes(project: FleetProject) -> None:
+    names = ["c1", "c2", "c3"]
+    for name in names:
+        project.add_stack(name)
+    project.control.set_faults([Fault.delay(400, method="POST", path="/api/v2/*")])
+    project.control.clear_requests()
+    running = project.start("up", "--parallel", "2", "--json")
+    deadline = time.monotonic() + 120
+    while not any(r["method"] == "POST" for r in project.requests()):
+        assert running.poll() is None, "the fleet ended before its first write"
+        assert time.monotonic() < deadline, "the fleet never wrote"
+        time.sleep(0.2)
+    running.send_signal(signal.SIGINT)
+    out, err = running.communicate(timeout=300)
+    project.control.clear_faults()
+
+    assert running.returncode == 130, err
+    doc = json.loads(out)
+    assert doc["interrupted"] is True
+    results = {s["name"]: s for s in doc["stacks"]}
+    assert "cancelled" in {s["result"] for s in results.values()}
+    assert results["c3"]["result"] == "not started"  # --parallel 2: the third never began
+    for stack in results.values():
+        if stack["result"] == "cancelled":
+            assert stack["pending_operations"] == 0, stack
+    assert "Cancelling: no new stack starts" in err
+    assert project.locks() == []
+    for name in names:
+        if results[name]["result"] != "not started":
+            exported = project.cli.run("stack", "export", stack=name).stdout
+            assert json.loads(exported)["deployment"].get("pending_operations") in (None, [])
+
+    again = project.fleet("up", "--parallel", "2")
+    assert again.code == 0, again.stderr
+    assert set(again.results().values()) == {"succeeded"}
+    for name in names:
+        wanted = {m["email"] for m in small_client(project.worlds[name])["members"]}
+        assert wanted <= member_emails(project, name)
+    plain = project.cli.run("up", "--expect-no-changes", stack="c1")
+    assert plain.returncode == 0
+
+
+def test_parallel_stacks_share_one_rate_budget_and_meet_no_429(project: FleetProject) -> None:
+    names = [f"r{i}" for i in range(8)]
+    for name in names:
+        project.add_stack(name)
+    # The pessimistic reading of Instantly's rule: every request of the agency key spends the agency's
+    # budget, whichever client workspace it acts in. Eight stack processes with a budget each would
+    # send about eight times the limit.
+    project.control.set_limits(per_second=10, per_minute=600, per="key_workspace")
+    project.control.clear_requests()
+
+    result = project.fleet(
+        "up", "--parallel", "8", INSTANTLY_RATE_PER_SECOND="10", INSTANTLY_RATE_PER_MINUTE="600"
+    )
+
+    assert result.code == 0, result.stderr
+    log = project.requests()
+    assert [r for r in log if r["status"] == 429] == []
+    assert len(log) == result.doc["api_requests"] > 8 * 8
+    assert Path(result.doc["rate_budget_file"]).stat().st_size > 0  # the one budget every stack spent
+
+
+def test_the_fleet_runs_from_a_fresh_clone_with_its_installed_command(
+    installed_copy: InstalledCopy, sandbox: Any, control: Any
+) -> None:
+    """The README's path: a clone, `pulumi install`, then the project's own `instantly-pulumi` (from the
+    clone's .venv) in the project, here from its stacks/ folder (the project is found above)."""
+    agency, key = control.create_workspace("Clone agency")
+    world = make_world(control, sandbox.base_url, "clonefleet", agency=(agency["id"], key))
+    stack_file = installed_copy.root / "stacks" / "Pulumi.clone-fleet.yaml"
+    config = {"instantly:baseUrl": sandbox.base_url, f"{PROJECT}:{CONFIG_KEY}": small_client(world)}
+    stack_file.write_text(yaml.safe_dump({"config": config}))
+    command = [str(installed_copy.root / ".venv" / "bin" / "instantly-pulumi"), "fleet"]
+    env = {**installed_copy.cli.environment(), "INSTANTLY_API_KEY": key}
+    try:
+        up = subprocess.run(
+            [*command, "up", "clone-fleet", "--json"],
+            cwd=installed_copy.root / "stacks",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert up.returncode == 0, up.stderr
+        stack = json.loads(up.stdout)["stacks"][0]
+        assert stack["result"] == "succeeded"
+        assert stack["created"] is True
+        assert Path(stack["log"]).is_relative_to(installed_copy.root / ".state" / "fleet")
+        assert {m["email"] for m in small_client(world)["members"]} <= {
+            m["email"] for m in world.list("/workspace-members")
+        }
+        down = subprocess.run(
+            [*command, "destroy", "clone-fleet", "--yes"],
+            cwd=installed_copy.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert down.returncode == 0, down.stderr
+        assert "clone-fleet" in down.stdout
+    finally:
+        stack_file.unlink()
