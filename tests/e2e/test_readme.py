@@ -146,3 +146,23 @@ def _report_timings() -> object:
         for first, seconds in TIMINGS:
             print(f"  {seconds:7.1f}  {first}")
         print(f"  {time.monotonic() - started:7.1f}  in all")
+
+
+def quickstart_commands(readme: str) -> list[str]:
+    """The commands of the README's Quickstart block."""
+    section = readme.split("\n## Quickstart\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"^```sh\n(.*?)^```", section, flags=re.S | re.M)
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_quickstarts_make_demo_runs_as_written() -> None:
+    commands = quickstart_commands((REPO / "README.md").read_text())
+    assert commands == ["make demo", "make test"]  # make test is this very run
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "INSTANTLY_"))}
+    demo = subprocess.run(
+        commands[0].split(), cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert "API requests made by the previews: 0" in demo.stdout
+    assert re.search(r"acme: \d+ API requests", demo.stdout)
+    assert "group membership: accepted" in demo.stdout
