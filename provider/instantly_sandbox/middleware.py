@@ -40,6 +40,8 @@ class TrafficMiddleware:
         status: dict[str, int] = {}
         state = scope.setdefault("state", {})
 
+        rule = self.sandbox.faults.pick(method, path)
+
         def record() -> None:
             self.sandbox.log.add(
                 method=method,
@@ -48,9 +50,9 @@ class TrafficMiddleware:
                 workspace_id=state.get("workspace_id"),
                 query=scope.get("query_string", b"").decode(),
                 as_workspace=state.get("as_workspace"),
+                fault=rule.effect if rule is not None else None,
             )
 
-        rule = self.sandbox.faults.pick(method, path)
         if rule is not None and rule.delays_before:
             await asyncio.sleep(float(rule.delay_ms or 0) / 1000)
         if rule is not None and rule.status:

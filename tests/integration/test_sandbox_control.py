@@ -352,3 +352,36 @@ def test_bad_audit_events_name_the_field(
 def test_audit_event_in_an_unknown_workspace(sandbox: Any) -> None:
     answer = control_post(sandbox.base_url, f"/workspaces/{MISSING}/audit-logs", {"activity_type": 1})
     assert (answer.status_code, answer.json()) == (404, NOT_FOUND_WS)
+
+
+def test_the_request_log_names_the_fault_each_request_met(
+    sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
+) -> None:
+    _, key = workspace_factory()
+    control.clear_requests()
+    control.set_faults(
+        [
+            Fault.status(503, path="/api/v2/custom-tags/*"),
+            Fault.drop_after_commit(method="POST"),
+        ]
+    )
+    with client(sandbox.base_url, key) as c:
+        assert c.get("/custom-tags/nope").status_code == 503
+        with pytest.raises(httpx.TransportError):
+            c.post("/custom-tags", json={"label": "Dropped"})
+        tag = c.get("/custom-tags", params={"search": "Dropped"}).json()["items"][0]
+        control.set_faults([Fault.delay(1, after_commit=True, method="DELETE")])
+        assert c.delete(f"/custom-tags/{tag['id']}").status_code == 200
+        control.set_faults([Fault.delay(1, method="GET", path="/api/v2/campaigns")])
+        assert c.get("/campaigns").status_code == 200
+        control.clear_faults()
+        assert c.get("/campaigns").status_code == 200
+    log = [(e["method"], e["status"], e["fault"]) for e in control.requests()]
+    assert log == [
+        ("GET", 503, "status"),
+        ("POST", 200, "drop_after_commit"),
+        ("GET", 200, None),
+        ("DELETE", 200, "delay_after_commit"),
+        ("GET", 200, "delay"),
+        ("GET", 200, None),
+    ]
