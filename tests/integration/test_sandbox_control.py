@@ -4,6 +4,7 @@ messages, as the API's own negative tests would assert them."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,7 @@ def test_after_commit_delay_lands_the_write_then_holds_the_answer(
     assert patient.elapsed.total_seconds() >= 1.5
 
 
-def test_plain_delay_waits_before_handling(
+def test_plain_delay_waits_before_handling_and_lands_after_the_caller_gave_up(
     sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
 ) -> None:
     _, key = workspace_factory()
@@ -151,6 +152,11 @@ def test_plain_delay_waits_before_handling(
         with pytest.raises(httpx.ReadTimeout):
             c.post("/custom-tags", json={"label": "Not yet"}, timeout=0.4)
         assert _labels(c) == []  # still waiting: nothing handled
+        # The caller gave up, but the server had the request: it lands late.
+        deadline = time.monotonic() + 10
+        while not _labels(c) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _labels(c) == ["Not yet"]
 
 
 @pytest.mark.parametrize(
