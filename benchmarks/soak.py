@@ -59,7 +59,6 @@ from tests.e2e.conftest import ClientStack, World, make_world, new_client_stack
 
 REPO = Path(__file__).resolve().parents[1]
 RELIABILITY_PAGE = REPO / "docs" / "reliability.md"
-SOAK_BEGIN, SOAK_END = "<!-- soak:begin (python -m benchmarks.soak --write-docs) -->", "<!-- soak:end -->"
 
 
 # --- the fault mix ---------------------------------------------------------------------------
@@ -181,14 +180,19 @@ def held(state: dict[str, Any]) -> set[tuple[str, str]]:
     return out
 
 
-def duplicates(found: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """Natural keys held by more than one object."""
-    out = []
-    for kind, key in (("members", lambda o: o["email"].lower()), ("tags", lambda o: o["label"].strip())):
-        counts = Counter(key(o) for o in found[kind])
-        out += [f"{kind} {k!r} x{n}" for k, n in counts.items() if n > 1]
-    counts = Counter(k["name"] for k in found["keys"])
-    out += [f"keys {k!r} x{n}" for k, n in counts.items() if n > 1]
+def duplicates(found: dict[str, list[dict[str, Any]]]) -> dict[frozenset[str], str]:
+    """Natural keys held by more than one object: the objects' ids → ``keys 'name' x2``."""
+    natural: dict[str, Callable[[dict[str, Any]], str]] = {
+        "members": lambda o: o["email"].lower(),
+        "tags": lambda o: o["label"].strip(),
+        "keys": lambda o: o["name"],
+    }
+    out = {}
+    for kind, key in natural.items():
+        groups: dict[str, list[str]] = {}
+        for o in found[kind]:
+            groups.setdefault(key(o), []).append(o["id"])
+        out |= {frozenset(ids): f"{kind} {k!r} x{len(ids)}" for k, ids in groups.items() if len(ids) > 1}
     return out
 
 
@@ -309,6 +313,8 @@ class StackRun:
         self.world = stack.world
         self.baseline = ids(objects(self.world.control, self.world.client_id))
         self.outputs: list[str] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.seen_duplicates: set[frozenset[str]] = set()
 
     @property
     def name(self) -> str:
@@ -347,11 +353,15 @@ class StackRun:
         self.outputs.append(json.dumps(state))
         found = objects(self.world.control, self.world.client_id)
         in_api, in_state = ids(found), held(state)
-        self.soak.outcome.orphans += [
-            f"{self.name} {what}: {k} {i}" for k, i in in_api - in_state - self.baseline
-        ]
+        # Each object counts once, however many comparisons see it again.
+        for kind, id_ in sorted(in_api - in_state - self.baseline - self.seen):
+            self.soak.outcome.orphans.append(f"{self.name} {what}: {kind} {id_}")
+            self.seen.add((kind, id_))
         self.soak.outcome.missing += [f"{self.name} {what}: {k} {i}" for k, i in in_state - in_api]
-        self.soak.outcome.duplicates += [f"{self.name} {what}: {d}" for d in duplicates(found)]
+        for group, text in duplicates(found).items():
+            if group not in self.seen_duplicates:
+                self.seen_duplicates.add(group)
+                self.soak.outcome.duplicates.append(f"{self.name} {what}: {text}")
         self.soak.remember_keys()
 
     def remember_outputs(self) -> None:
@@ -509,13 +519,15 @@ class Soak:
                 self.outcome.plaintext += [f"{where}: ...{v[-4:]}" for v in values if v in text]
 
 
-def write_docs(outcome: Outcome, page: Path = RELIABILITY_PAGE) -> None:
-    """Put the figures between the soak markers of docs/reliability.md."""
+def write_docs(outcome: Outcome, section: str, page: Path = RELIABILITY_PAGE) -> None:
+    """Put the figures between the ``<!-- {section}:begin ... -->`` and ``:end`` markers of
+    docs/reliability.md (``soak``, or ``late-writes`` for a run with plain delays)."""
     text = page.read_text()
-    head, rest = text.split(SOAK_BEGIN, 1)
-    _, tail = rest.split(SOAK_END, 1)
-    body = outcome.markdown()
-    page.write_text(f"{head}{SOAK_BEGIN}\n{body}{SOAK_END}{tail}")
+    begin = re.search(rf"<!-- {section}:begin[^>]*-->", text)
+    end = text.find(f"<!-- {section}:end -->")
+    if begin is None or end < begin.end():
+        raise ValueError(f"{page}: no {section} markers")
+    page.write_text(f"{text[: begin.end()]}\n{outcome.markdown()}{text[end:]}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -548,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = soak.run(args.min_operations)
     print("\n".join(outcome.lines()))
     if args.write_docs:
-        write_docs(outcome)
+        write_docs(outcome, "late-writes" if args.late_writes else "soak")
     return 0 if outcome.zero() else 1
 
 
