@@ -150,7 +150,7 @@ def test_threads_sharing_one_throttle_lose_no_update_and_keep_the_limit() -> Non
     # Every acquire moved the budget on by one interval: none was lost to a race.
     interval, tolerance = _cell(per_second, 1.0)
     assert throttle._tat[0] >= begin + 80 * interval - tolerance
-    assert stamps[-1] - begin >= (80 - 1) * interval - tolerance - 0.01
+    assert max(stamps) - begin >= (80 - 1) * interval - tolerance - 0.01
 
 
 def _acquire_in_a_process(shared: str, n: int, out: Any) -> None:
