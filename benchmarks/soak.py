@@ -287,11 +287,12 @@ class Outcome:
 
     def markdown(self) -> str:
         """The figures as a table for docs/reliability.md."""
-        ops = ", ".join(f"{v} {k}" for k, v in sorted(self.operations.items()))
-        faults = ", ".join(f"{v} {k}" for k, v in sorted(self.faults.items()))
+        writes = ", ".join(f"{self.operations[k]} {k}" for k in ("created", "updated", "replaced", "deleted"))
+        faults = ", ".join(f"{self.faults[k]} {FAULT_NAMES[k]}" for k in FAULT_NAMES if self.faults[k])
         rows = [
             ("stacks x rounds", f"{self.stacks} x {self.rounds} ({self.seconds / 60:.1f} min)"),
-            ("resource operations", f"**{self.total_operations}** ({ops})"),
+            ("resource operations", f"**{self.total_operations}** ({writes})"),
+            ("refresh reads", str(self.operations["read"])),
             ("pulumi commands", str(sum(self.commands.values()))),
             ("API requests", str(self.requests)),
             ("faults injected", f"**{sum(self.faults.values())}** ({faults})"),
@@ -302,7 +303,18 @@ class Outcome:
             ("second `up` runs needed", f"**{len(self.second_runs)}**"),
             ("no-op previews showing changes", f"**{len(self.not_clean)}**"),
         ]
-        return "| figure | value |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows) + "\n"
+        table = "| figure | value |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows) + "\n"
+        found = [*self.orphans, *self.duplicates][:6]
+        return table + "".join(f"\n- {line}" for line in found) + ("\n" if found else "")
+
+
+FAULT_NAMES = {
+    "5xx": "5xx",
+    "429": "429 (Retry-After 1)",
+    "drop_after_commit": "dropped after commit",
+    "delay_after_commit": "answered after the timeout (committed)",
+    "delay": "held before handling past the timeout (late write)",
+}
 
 
 class StackRun:

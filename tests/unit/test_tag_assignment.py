@@ -81,6 +81,25 @@ def test_check_reads_only_for_added_ids_and_accounts_by_email(fake: FakeApi) -> 
     assert failures(p.check(olds, {**olds, "resource_ids": ["SDR@x.example"]})) == {}
 
 
+def test_check_reads_every_id_again_when_the_type_or_the_workspace_changes(fake: FakeApi) -> None:
+    fake.on("GET", "/accounts", page({"email": "sdr@x.example"}))
+    p = configured(TagAssignmentProvider)
+    olds = {**INPUTS, "resource_type": "campaign", "resource_ids": ["sdr@x.example", "c@x.example"]}
+    # Same ids, now accounts: each is checked among the accounts (not only the added ones).
+    reason = failures(p.check(olds, {**olds, "resource_type": "account"}))["resource_ids"]
+    assert "c@x.example" in reason
+    assert "sdr@x.example" not in reason.split(":")[0]
+    fake.on("GET", "/campaigns", campaigns(C1))
+    moved = {**INPUTS, "workspace_id": "019a8c3e-0000-7000-8000-000000000077"}
+    assert C2 in failures(p.check(INPUTS, moved))["resource_ids"]
+    assert fake.calls[-1].headers["x-as-workspace"] == moved["workspace_id"]
+
+
+def test_check_does_not_read_while_the_workspace_is_not_known(fake: FakeApi) -> None:
+    assert failures(configured(TagAssignmentProvider).check({}, {**INPUTS, "workspace_id": Unknown()})) == {}
+    assert fake.calls == []
+
+
 def test_check_skips_references_while_the_workspace_is_not_reachable(fake: FakeApi) -> None:
     fake.on("GET", "/campaigns", error(403, "x-as-workspace: workspace is not an accepted sub-workspace"))
     assert failures(configured(TagAssignmentProvider).check({}, INPUTS)) == {}
