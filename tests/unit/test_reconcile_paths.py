@@ -5,6 +5,7 @@ keeps; what reads and updates carry over (found missing by mutation testing)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pulumi.output import Unknown
@@ -194,3 +195,84 @@ def test_an_empty_string_and_nothing_are_the_same_value() -> None:
 def test_the_client_is_shared_by_every_provider_of_one_process(fake: FakeApi) -> None:
     assert isinstance(configured(CustomTagProvider).client, InstantlyClient)
     assert configured(CustomTagProvider).client is configured(ApiKeyProvider).client
+
+
+# -- reconciling reads are fresh, not the process's cached lists -------------------------------------
+
+
+def test_the_orphan_proof_lists_afresh_even_when_the_keys_were_listed_before(fake: FakeApi) -> None:
+    fake.on("GET", "/api-keys", page(), page(keys.key_doc("k-orphan", timestamp_created=iso())))
+    fake.on("POST", "/api-keys", lost, (200, keys.key_doc("k-kept", "v", timestamp_created=iso())))
+    fake.on("DELETE", "/api-keys/k-orphan", (200, keys.key_doc("k-orphan")))
+    p = configured(ApiKeyProvider)
+    assert p.read("k-none", keys.INPUTS).id == ""  # the keys list is cached now, without the orphan
+    p.create(keys.INPUTS)
+    assert ("DELETE", "/api/v2/api-keys/k-orphan") in fake.writes()
+
+
+def test_a_lost_key_delete_is_checked_against_a_fresh_list(fake: FakeApi) -> None:
+    fake.on("GET", "/api-keys", page(keys.key_doc("k1")), page())  # cached with k1; then gone
+    fake.on("DELETE", "/api-keys/k1", lost)
+    p = configured(ApiKeyProvider)
+    assert p.read("k1", keys.INPUTS).id == "k1"
+    p.delete("k1", {**keys.INPUTS, "key": "other"})
+    assert fake.writes() == [("DELETE", "/api/v2/api-keys/k1")]  # the landed delete is not repeated
+
+
+def test_the_last_attempts_write_is_found_by_the_final_look(fake: FakeApi) -> None:
+    # Every attempt fails ambiguously; only the read after the last one finds the member.
+    fake.on("POST", "/workspace-members", error(500, "boom"))
+    fake.on("GET", "/workspace-members", *([page()] * 7), page(members.member(timestamp_created=iso())))
+    created = configured(WorkspaceMemberProvider).create(members.INPUTS)
+    assert (created.id, created.outs["adopted"]) == ("m1", False)
+    assert len(fake.writes()) == 8
+
+
+def test_converge_backs_off_with_the_clients_wait_between_attempts() -> None:
+    from instantly_pulumi.errors import ServerError
+    from instantly_pulumi.resources._converge import converge
+
+    sleeps: list[float] = []
+
+    class Client:
+        max_attempts = 4
+        clock_known = True
+
+        def wait(self, _state: object) -> float:
+            return 0.125
+
+        def sleep(self, seconds: float) -> None:
+            sleeps.append(seconds)
+
+        def server_time(self) -> float:
+            return 0.0
+
+    answers = iter([ServerError("w", "t", 500, "boom"), ServerError("w", "t", 503, "busy"), "done"])
+
+    def write() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert converge(Client(), "w", "t", write, lambda _a: None) == "done"  # type: ignore[arg-type]
+    assert sleeps == [0.125, 0.125]
+
+
+def test_a_resource_registers_its_defaults_and_declares_its_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    from instantly_pulumi import WorkspaceMember
+
+    seen: dict[str, Any] = {}
+
+    def fake_init(self: Any, provider: Any, name: str, props: dict[str, Any], opts: Any = None) -> None:
+        seen.update(provider=provider, props=props)
+
+    monkeypatch.setattr(pulumi.dynamic.Resource, "__init__", fake_init)
+    WorkspaceMember("m", email="a@b.co", role="view", allow_agency_workspace=True)
+    props = seen["props"]
+    assert isinstance(seen["provider"], WorkspaceMemberProvider)
+    assert (props["adopt"], props["allow_agency_workspace"]) == (False, True)  # a default; a value given
+    assert "nickname" not in props  # no default and not given: not sent
+    assert all(props[name] is None for name in WorkspaceMemberProvider.outputs)

@@ -191,3 +191,26 @@ def test_delete_of_a_deleted_tag_is_fine(fake: FakeApi) -> None:
     fake.on("POST", "/custom-tags/toggle-resource", error(404, "Tag not found"))
     configured(TagAssignmentProvider).delete("id", INPUTS)
     assert len(fake.calls) == 1
+
+
+def test_read_keeps_its_id_and_the_adopted_ids_still_assigned(fake: FakeApi) -> None:
+    fake.on("GET", "/custom-tag-mappings", page(mapping(C1), mapping(C2)))
+    read = configured(TagAssignmentProvider).read("the-id", {**INPUTS, "adopted_ids": [C1, C3]})
+    assert read.id == "the-id"
+    assert (read.outs["resource_ids"], read.outs["adopted_ids"]) == ([C1, C2], [C1])
+
+
+def test_update_keeps_only_adopted_ids_still_declared(fake: FakeApi) -> None:
+    fake.on("POST", "/custom-tags/toggle-resource", OK)
+    olds = {**INPUTS, "adopted_ids": [C1, C2]}
+    outs = configured(TagAssignmentProvider).update("id", olds, {**INPUTS, "resource_ids": [C2, C3]}).outs
+    assert (outs["resource_ids"], outs["adopted_ids"]) == ([C2, C3], [C2])
+
+
+def test_a_lost_toggle_is_checked_against_fresh_mappings_not_the_cached_ones(fake: FakeApi) -> None:
+    fake.on("GET", "/custom-tag-mappings", page(mapping(C1)), page(mapping(C1), mapping(C2)))
+    fake.on("POST", "/custom-tags/toggle-resource", lost)
+    p = configured(TagAssignmentProvider)
+    assert p.read("id", INPUTS).outs["resource_ids"] == [C1]  # the mappings are cached now
+    p.update("id", {**INPUTS, "resource_ids": [C1]}, INPUTS)  # assign C2: the answer is lost, it landed
+    assert len(toggles(fake)) == 1
