@@ -241,6 +241,8 @@ class Outcome:
     duplicates: list[str] = field(default_factory=list)
     plaintext: list[str] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
+    late_writes: Counter[str] = field(default_factory=Counter)
+    """Requests held before handling (``--late-writes``), by collection."""
     requests: int = 0
     real_429: int = 0
     seconds: float = 0.0
@@ -303,6 +305,9 @@ class Outcome:
             ("second `up` runs needed", f"**{len(self.second_runs)}**"),
             ("no-op previews showing changes", f"**{len(self.not_clean)}**"),
         ]
+        if self.late_writes:
+            late = ", ".join(f"{n} to `{path}`" for path, n in sorted(self.late_writes.items()))
+            rows.insert(6, ("late writes, by collection", late))
         table = "| figure | value |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows) + "\n"
         found = [*self.orphans, *self.duplicates][:6]
         return table + "".join(f"\n- {line}" for line in found) + ("\n" if found else "")
@@ -370,9 +375,13 @@ class StackRun:
             self.soak.outcome.orphans.append(f"{self.name} {what}: {kind} {id_}")
             self.seen.add((kind, id_))
         self.soak.outcome.missing += [f"{self.name} {what}: {k} {i}" for k, i in in_state - in_api]
+        held_ids = {i for _, i in in_state}
         for group, text in duplicates(found).items():
-            if group not in self.seen_duplicates:
-                self.seen_duplicates.add(group)
+            # Counted by the extra objects (those no state holds): one orphan beside a key the
+            # stack recreates every round is one duplicate, not one a round.
+            extra = frozenset(group - held_ids) or group
+            if extra not in self.seen_duplicates:
+                self.seen_duplicates.add(extra)
                 self.soak.outcome.duplicates.append(f"{self.name} {what}: {text}")
         self.soak.remember_keys()
 
@@ -512,6 +521,8 @@ class Soak:
                 self.outcome.real_429 += 1
             if fault:
                 self.outcome.faults[fault] += 1
+            if fault == "delay":
+                self.outcome.late_writes[entry["path"].removeprefix("/api/v2")] += 1
         self.search_plaintext()
         self.outcome.seconds = time.monotonic() - start
         return self.outcome
