@@ -93,3 +93,28 @@ def test_messages_name_what_was_expected() -> None:
         validation.email(5)
     with pytest.raises(ValueError, match="repeats"):
         validation.permissions(["dashboard.view", "dashboard.view"])
+
+
+def test_a_good_stack_loads_with_the_key_from_config_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from instantly_pulumi.errors import StackFileError
+    from instantly_pulumi.stack import CONFIG_KEY, PROJECT, load
+
+    ws = "019a8c3e-0000-7000-8000-00000000ac3e"
+    client = f'{{"workspace_id": "{ws}", "members": [{{"email": "a@b.co", "role": "view"}}]}}'
+    monkeypatch.delenv("INSTANTLY_API_KEY", raising=False)
+    monkeypatch.delenv("INSTANTLY_TIMEOUT", raising=False)
+    config = {"instantly:apiKey": "k", "instantly:timeout": "2", f"{PROJECT}:{CONFIG_KEY}": client}
+    stack_file = tmp_path / "Pulumi.c.yaml"
+    stack_file.write_text("config: {}\nencryptionsalt: x\n")
+    loaded = load(config, stack_file)
+    assert (loaded.workspace_id, [m.email for m in loaded.members]) == (ws, ["a@b.co"])
+    monkeypatch.setenv("INSTANTLY_API_KEY", "from-env")
+    assert load({f"{PROJECT}:{CONFIG_KEY}": client}).workspace_id == ws
+    with pytest.raises(StackFileError, match="positive number"):
+        load({**config, "instantly:timeout": "0"})
+    stack_file.write_text("config: {}\nclient: {}\nsecretsprovider: x\n")
+    with pytest.raises(StackFileError, match="unknown top-level key 'client'") as info:
+        load({**config, "instantly:timeout": "0"}, stack_file)
+    assert "positive number" in str(info.value)  # every problem at once
