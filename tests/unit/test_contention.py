@@ -164,7 +164,8 @@ def _acquire_in_a_process(shared: str, n: int, out: Any) -> None:
 
 def test_processes_sharing_a_rate_file_keep_one_budget(tmp_path: Path) -> None:
     """Three provider processes, one INSTANTLY_RATE_FILE: together they stay under one limit."""
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: the test process has threads (fork warns from Python 3.12 on).
+    ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     procs = [
         ctx.Process(target=_acquire_in_a_process, args=(str(tmp_path / "budget"), 20, out)) for _ in range(3)
