@@ -276,3 +276,45 @@ def test_a_resource_registers_its_defaults_and_declares_its_outputs(monkeypatch:
     assert (props["adopt"], props["allow_agency_workspace"]) == (False, True)  # a default; a value given
     assert "nickname" not in props  # no default and not given: not sent
     assert all(props[name] is None for name in WorkspaceMemberProvider.outputs)
+
+
+def test_adopting_with_the_same_unchangeable_fields_is_not_refused(fake: FakeApi) -> None:
+    perms = ["dashboard.view", "crm.view"]
+    fake.on("GET", "/workspace-members", page(members.member(permissions=perms)))
+    created = configured(WorkspaceMemberProvider).create(
+        {**members.INPUTS, "adopt": True, "permissions": perms[::-1]}
+    )
+    assert (created.id, created.outs["adopted"]) == ("m1", True)
+    assert fake.writes() == []  # nothing differs: no PATCH either
+
+
+def test_the_cache_fills_again_after_an_invalidation_and_then_serves_hits() -> None:
+    import httpx
+
+    from instantly_pulumi.client import Credentials
+    from instantly_pulumi.throttle import Throttle
+
+    from .conftest import BASE, KEY, WS
+
+    gets: list[int] = []
+
+    def handler(_r: httpx.Request) -> httpx.Response:
+        gets.append(1)
+        return httpx.Response(200, json={"items": [{"id": str(len(gets))}]})
+
+    client = InstantlyClient(
+        Credentials(api_key=KEY, base_url=BASE),
+        transport=httpx.MockTransport(handler),
+        throttle=Throttle(sleep=lambda _s: None),
+    )
+
+    def listed() -> list[dict[str, Any]]:
+        return client.list_cached("/x", operation="list", target="x", workspace_id=WS)
+
+    assert listed() == listed() == [{"id": "1"}]
+    client.invalidate("/x", WS)
+    assert listed() == listed() == [{"id": "2"}]
+    client.invalidate("/other", WS)  # another list's invalidation leaves this one cached
+    client.invalidate("/x", None)  # and so does this list's in another workspace
+    assert listed() == [{"id": "2"}]
+    assert len(gets) == 2
