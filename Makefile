@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PULUMI_BIN_FILE := .tools/pulumi-bin-dir
 INSTALL_LOG := .tools/pulumi-install.log
 
-.PHONY: demo test lint venv cli go-test postgres bench clean-state clean help
+.PHONY: demo test lint venv cli go-test postgres bench soak mutate clean-state clean help
 
 help:
 	@echo "make demo   run the demo against the embedded sandbox"
@@ -18,6 +18,8 @@ help:
 	@echo "make venv   .venv by \`pulumi install\`, plus the dev tools"
 	@echo "make postgres  PostgreSQL's binaries for the shared-state tests (Debian's package, if missing)"
 	@echo "make bench  measure the fleet and one stack against their bounds -> docs/benchmarks.md (not in make test)"
+	@echo "make soak   the full fault soak (benchmarks/soak.py; several minutes)"
+	@echo "make mutate mutation testing of provider/instantly_pulumi (mutmut; slow)"
 
 # The virtualenv is made the way a Pulumi user makes it after a clone:
 # `pulumi install` from the project root (Pulumi.yaml's `virtualenv: .venv`,
@@ -68,3 +70,15 @@ clean-state:
 
 clean: clean-state
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+
+# Mutation testing of provider/instantly_pulumi against the unit tests (mutmut; slow,
+# not part of `make test`): scripts/mutate.sh, results in .mutmut/ (`scripts/mutate.sh results`).
+mutate: venv
+	scripts/mutate.sh run $(MUTATE_ARGS)
+
+# The full fault soak (benchmarks/soak.py; a benchmark, not a test: several minutes): 4 client
+# stacks through rounds of up/change/refresh/destroy under 10% 5xx, 5% 429, 5% dropped after
+# commit, 2% answered after the client's timeout, until 500 resource operations. Prints its
+# figures; SOAK_ARGS=--write-docs also writes them into docs/reliability.md.
+soak: venv cli
+	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(PY) -m benchmarks.soak $(SOAK_ARGS)

@@ -238,6 +238,7 @@ class InstantlyClient:
         self.throttle = throttle or Throttle.from_environment(credentials.fingerprint, sleep=sleep)
         self._cache_ttl = cache_ttl
         self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
+        self._generations: dict[tuple[str, str], int] = {}
         self._cache_locks: dict[tuple[str, str], threading.Lock] = {}
         self._cache_guard = threading.Lock()
         self._clock_offset: float | None = None
@@ -400,17 +401,27 @@ class InstantlyClient:
         with self._cache_guard:
             lock = self._cache_locks.setdefault(key, threading.Lock())
         with lock:
-            hit = self._cache.get(key)
+            with self._cache_guard:
+                generation = self._generations.get(key, 0)
+                hit = self._cache.get(key)
             if hit and time.monotonic() - hit[0] < self._cache_ttl:
                 return hit[1]
             items = list(self.paginate(path, operation=operation, target=target, workspace_id=workspace_id))
-            self._cache[key] = (time.monotonic(), items)
+            with self._cache_guard:
+                # A write invalidated the list while it was being read: the pages may predate
+                # the write. Return them to this caller (it asked before the write was known),
+                # but never keep them for the next one.
+                if self._generations.get(key, 0) == generation:
+                    self._cache[key] = (time.monotonic(), items)
             return items
 
     def invalidate(self, path: str, workspace_id: str | None) -> None:
-        """Forget the cached list at ``path`` (after this process wrote to it)."""
+        """Forget the cached list at ``path`` (after this process wrote to it), including a fill
+        in flight: what it read may predate the write."""
+        key = (path, workspace_id or "")
         with self._cache_guard:
-            self._cache.pop((path, workspace_id or ""), None)
+            self._cache.pop(key, None)
+            self._generations[key] = self._generations.get(key, 0) + 1
 
 
 def _open_count_file() -> int | None:

@@ -25,12 +25,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from instantly_pulumi import models
+from instantly_pulumi.resources import resource_modules
 from instantly_pulumi.resources._base import InstantlyProvider
 from instantly_pulumi.resources._fields import Change, Field
 
 ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- fields:begin (generated: python -m instantly_pulumi.reference) -->", "<!-- fields:end -->"
-RESOURCE_MODULES = ("api_key", "custom_tag", "sub_workspace", "tag_assignment", "workspace_member")
 
 _CHANGE = {
     Change.PATCH: "updates in place (one PATCH)",
@@ -285,7 +285,7 @@ def pages(root: Path = ROOT) -> dict[Path, Callable[[str], str]]:
         root / "docs" / "reference" / "access-presets.md": lambda _t: presets_page(),
         root / "docs" / "reference" / "stack-file.md": lambda _t: stack_file_page(),
     }
-    for module in RESOURCE_MODULES:
+    for module in resource_modules():
         out[root / "docs" / "resources" / f"{module}.md"] = functools.partial(resource_page, module)
     return out
 

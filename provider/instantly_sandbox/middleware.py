@@ -21,7 +21,7 @@ def error_response(err: ApiError) -> JSONResponse:
 class TrafficMiddleware:
     """Picks the request's fault (if any), applies it, and logs the request.
 
-    - ``delay_ms``: wait, then handle.
+    - ``delay_ms``: wait, then handle (even if the caller gave up meanwhile).
     - ``delay_ms`` + ``after_commit``: handle (the write lands), log, then hold
       the answer back; a client with a shorter timeout sees a timeout.
     - ``status``: answer the error without handling.
@@ -40,6 +40,8 @@ class TrafficMiddleware:
         status: dict[str, int] = {}
         state = scope.setdefault("state", {})
 
+        rule = self.sandbox.faults.pick(method, path)
+
         def record() -> None:
             self.sandbox.log.add(
                 method=method,
@@ -48,10 +50,13 @@ class TrafficMiddleware:
                 workspace_id=state.get("workspace_id"),
                 query=scope.get("query_string", b"").decode(),
                 as_workspace=state.get("as_workspace"),
+                fault=rule.effect if rule is not None else None,
             )
 
-        rule = self.sandbox.faults.pick(method, path)
         if rule is not None and rule.delays_before:
+            # Read the body first: a request held back is still handled after the caller has
+            # given up (a late write), as a real server that already received it would.
+            receive = await _buffered(receive)
             await asyncio.sleep(float(rule.delay_ms or 0) / 1000)
         if rule is not None and rule.status:
             status["code"] = rule.status
@@ -85,3 +90,18 @@ class TrafficMiddleware:
             await asyncio.sleep(float(rule.delay_ms or 0) / 1000)
             for message in held:
                 await send(message)
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Receive the whole request body now; the returned callable replays it."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay

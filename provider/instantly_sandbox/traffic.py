@@ -132,6 +132,16 @@ class FaultRule:
         )
 
     @property
+    def effect(self) -> str:
+        """What the rule does, as the request log names it: ``status``, ``drop_after_commit``,
+        ``delay`` or ``delay_after_commit``."""
+        if self.status:
+            return "status"
+        if self.action:
+            return self.action
+        return "delay_after_commit" if self.after_commit else "delay"
+
+    @property
     def delays_before(self) -> bool:
         """A plain delay: the request waits before it is handled."""
         return bool(self.delay_ms) and not self.after_commit

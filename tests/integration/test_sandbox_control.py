@@ -4,6 +4,7 @@ messages, as the API's own negative tests would assert them."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,7 @@ def test_after_commit_delay_lands_the_write_then_holds_the_answer(
     assert patient.elapsed.total_seconds() >= 1.5
 
 
-def test_plain_delay_waits_before_handling(
+def test_plain_delay_waits_before_handling_and_lands_after_the_caller_gave_up(
     sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
 ) -> None:
     _, key = workspace_factory()
@@ -151,6 +152,11 @@ def test_plain_delay_waits_before_handling(
         with pytest.raises(httpx.ReadTimeout):
             c.post("/custom-tags", json={"label": "Not yet"}, timeout=0.4)
         assert _labels(c) == []  # still waiting: nothing handled
+        # The caller gave up, but the server had the request: it lands late.
+        deadline = time.monotonic() + 10
+        while not _labels(c) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _labels(c) == ["Not yet"]
 
 
 @pytest.mark.parametrize(
@@ -352,3 +358,36 @@ def test_bad_audit_events_name_the_field(
 def test_audit_event_in_an_unknown_workspace(sandbox: Any) -> None:
     answer = control_post(sandbox.base_url, f"/workspaces/{MISSING}/audit-logs", {"activity_type": 1})
     assert (answer.status_code, answer.json()) == (404, NOT_FOUND_WS)
+
+
+def test_the_request_log_names_the_fault_each_request_met(
+    sandbox: Any, control: SandboxControl, workspace_factory: Callable[..., Any]
+) -> None:
+    _, key = workspace_factory()
+    control.clear_requests()
+    control.set_faults(
+        [
+            Fault.status(503, path="/api/v2/custom-tags/*"),
+            Fault.drop_after_commit(method="POST"),
+        ]
+    )
+    with client(sandbox.base_url, key) as c:
+        assert c.get("/custom-tags/nope").status_code == 503
+        with pytest.raises(httpx.TransportError):
+            c.post("/custom-tags", json={"label": "Dropped"})
+        tag = c.get("/custom-tags", params={"search": "Dropped"}).json()["items"][0]
+        control.set_faults([Fault.delay(1, after_commit=True, method="DELETE")])
+        assert c.delete(f"/custom-tags/{tag['id']}").status_code == 200
+        control.set_faults([Fault.delay(1, method="GET", path="/api/v2/campaigns")])
+        assert c.get("/campaigns").status_code == 200
+        control.clear_faults()
+        assert c.get("/campaigns").status_code == 200
+    log = [(e["method"], e["status"], e["fault"]) for e in control.requests()]
+    assert log == [
+        ("GET", 503, "status"),
+        ("POST", 200, "drop_after_commit"),
+        ("GET", 200, None),
+        ("DELETE", 200, "delay_after_commit"),
+        ("GET", 200, "delay"),
+        ("GET", 200, None),
+    ]

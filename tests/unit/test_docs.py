@@ -9,16 +9,30 @@ from pathlib import Path
 
 import pytest
 
+from instantly_pulumi.resources import resource_modules
+
 ROOT = Path(__file__).parents[2]
-MODULES = sorted(
-    p.stem
-    for p in (ROOT / "provider" / "instantly_pulumi" / "resources").glob("*.py")
-    if not p.stem.startswith("_")
-)
+MODULES = resource_modules()
 
 
-def test_there_are_five_resources() -> None:
-    assert MODULES == ["api_key", "custom_tag", "sub_workspace", "tag_assignment", "workspace_member"]
+def test_resource_modules_are_found_by_scanning_the_package() -> None:
+    # The five of today are found, and nothing private (_base, _fields, ...) is taken for one.
+    assert {"api_key", "custom_tag", "sub_workspace", "tag_assignment", "workspace_member"} <= set(MODULES)
+    assert not [m for m in MODULES if m.startswith("_")]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_resource_module_is_exported_by_the_package(module: str) -> None:
+    import instantly_pulumi
+    from instantly_pulumi.reference import provider_of
+
+    provider = provider_of(module)
+    exported = [
+        getattr(instantly_pulumi, n)
+        for n in instantly_pulumi.__all__
+        if getattr(getattr(instantly_pulumi, n), "provider_class", None) is provider
+    ]
+    assert exported, f"instantly_pulumi does not export the resource of resources/{module}.py"
 
 
 @pytest.mark.parametrize("module", MODULES)

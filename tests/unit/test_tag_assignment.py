@@ -83,6 +83,25 @@ def test_check_reads_only_for_added_ids_and_accounts_by_email(fake: FakeApi) -> 
     assert failures(p.check(olds, {**olds, "resource_ids": ["SDR@x.example"]})) == {}
 
 
+def test_check_reads_every_id_again_when_the_type_or_the_workspace_changes(fake: FakeApi) -> None:
+    fake.on("GET", "/accounts", page({"email": "sdr@x.example"}))
+    p = configured(TagAssignmentProvider)
+    olds = {**INPUTS, "resource_type": "campaign", "resource_ids": ["sdr@x.example", "c@x.example"]}
+    # Same ids, now accounts: each is checked among the accounts (not only the added ones).
+    reason = failures(p.check(olds, {**olds, "resource_type": "account"}))["resource_ids"]
+    assert "c@x.example" in reason
+    assert "sdr@x.example" not in reason.split(":")[0]
+    fake.on("GET", "/campaigns", campaigns(C1))
+    moved = {**INPUTS, "workspace_id": "019a8c3e-0000-7000-8000-000000000077"}
+    assert C2 in failures(p.check(INPUTS, moved))["resource_ids"]
+    assert fake.calls[-1].headers["x-as-workspace"] == moved["workspace_id"]
+
+
+def test_check_does_not_read_while_the_workspace_is_not_known(fake: FakeApi) -> None:
+    assert failures(configured(TagAssignmentProvider).check({}, {**INPUTS, "workspace_id": Unknown()})) == {}
+    assert fake.calls == []
+
+
 def test_check_skips_references_while_the_workspace_is_not_reachable(fake: FakeApi) -> None:
     fake.on("GET", "/campaigns", error(403, "x-as-workspace: workspace is not an accepted sub-workspace"))
     assert failures(configured(TagAssignmentProvider).check({}, INPUTS)) == {}
@@ -174,3 +193,26 @@ def test_delete_of_a_deleted_tag_is_fine(fake: FakeApi) -> None:
     fake.on("POST", "/custom-tags/toggle-resource", error(404, "Tag not found"))
     configured(TagAssignmentProvider).delete("id", INPUTS)
     assert len(fake.calls) == 1
+
+
+def test_read_keeps_its_id_and_the_adopted_ids_still_assigned(fake: FakeApi) -> None:
+    fake.on("GET", "/custom-tag-mappings", page(mapping(C1), mapping(C2)))
+    read = configured(TagAssignmentProvider).read("the-id", {**INPUTS, "adopted_ids": [C1, C3]})
+    assert read.id == "the-id"
+    assert (read.outs["resource_ids"], read.outs["adopted_ids"]) == ([C1, C2], [C1])
+
+
+def test_update_keeps_only_adopted_ids_still_declared(fake: FakeApi) -> None:
+    fake.on("POST", "/custom-tags/toggle-resource", OK)
+    olds = {**INPUTS, "adopted_ids": [C1, C2]}
+    outs = configured(TagAssignmentProvider).update("id", olds, {**INPUTS, "resource_ids": [C2, C3]}).outs
+    assert (outs["resource_ids"], outs["adopted_ids"]) == ([C2, C3], [C2])
+
+
+def test_a_lost_toggle_is_checked_against_fresh_mappings_not_the_cached_ones(fake: FakeApi) -> None:
+    fake.on("GET", "/custom-tag-mappings", page(mapping(C1)), page(mapping(C1), mapping(C2)))
+    fake.on("POST", "/custom-tags/toggle-resource", lost)
+    p = configured(TagAssignmentProvider)
+    assert p.read("id", INPUTS).outs["resource_ids"] == [C1]  # the mappings are cached now
+    p.update("id", {**INPUTS, "resource_ids": [C1]}, INPUTS)  # assign C2: the answer is lost, it landed
+    assert len(toggles(fake)) == 1

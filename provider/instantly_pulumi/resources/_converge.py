@@ -39,8 +39,6 @@ class Attempts:
         self._client = client
         self.started = client.server_time()
         """When the first attempt was sent."""
-        self.ended = self.started
-        """When the latest attempt failed."""
         self.count = 0
         """Attempts made."""
 
@@ -85,10 +83,7 @@ def converge(
                     if found is not None:
                         return found
                 attempts.count += 1
-                try:
-                    return write()
-                finally:
-                    attempts.ended = client.server_time()
+                return write()
     except Exception as exc:
         if ambiguous(exc):
             # One last look: the final attempt may have landed.
