@@ -15,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from instantly_pulumi.pulumi_cli import PulumiCLI, find_pulumi_bin
+from instantly_pulumi.cli.pulumi_runner import PulumiCLI, find_pulumi_bin
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).parent / "programs"

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import yaml
 
-from instantly_pulumi.pulumi_cli import PulumiCLI
+from instantly_pulumi.cli.pulumi_runner import PulumiCLI
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 
 from .conftest import REPO, World, make_world

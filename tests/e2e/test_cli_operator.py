@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from instantly_pulumi.cli.demo import write_project
-from instantly_pulumi.pulumi_cli import PulumiCLI
+from instantly_pulumi.cli.pulumi_runner import PulumiCLI
 from tests.e2e.conftest import ClientStack, InstalledCopy, World, count_requests
 from tests.integration.cli_support import Api, run_cli, writes
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from instantly_pulumi.cli.demo import write_project
-from instantly_pulumi.pulumi_cli import PulumiCLI
+from instantly_pulumi.cli.pulumi_runner import PulumiCLI
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.testing import Fault
 

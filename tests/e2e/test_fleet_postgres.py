@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 
 from instantly_pulumi.cli.demo import write_project
-from instantly_pulumi.pulumi_cli import PulumiCLI
+from instantly_pulumi.cli.pulumi_runner import PulumiCLI
 from instantly_sandbox.testing import Fault
 
 from .fleet_support import FleetProject, small_client

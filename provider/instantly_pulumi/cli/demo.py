@@ -31,7 +31,7 @@ import httpx
 import typer
 import yaml
 
-from instantly_pulumi.pulumi_cli import PulumiCLI, PulumiError
+from instantly_pulumi.cli.pulumi_runner import PulumiCLI, PulumiError
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.seed import api_client, create_account, create_campaign, list_all, post
 

@@ -19,7 +19,7 @@ from instantly_pulumi.cli.fleet.report import document, print_report
 from instantly_pulumi.cli.fleet.runner import Fleet, mask_credentials
 from instantly_pulumi.cli.fleet.sessions import Interrupts
 from instantly_pulumi.cli.fleet.stacks import Project, Shard, choose
-from instantly_pulumi.pulumi_cli import find_pulumi_bin
+from instantly_pulumi.cli.pulumi_runner import find_pulumi_bin
 
 __all__ = ["INTERRUPTED", "app"]
 

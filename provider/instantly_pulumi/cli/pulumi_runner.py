@@ -1,10 +1,11 @@
-"""Run the real Pulumi CLI in an isolated, offline environment.
+"""Run the real Pulumi CLI in an isolated, offline environment, and find it.
 
-The demo, the end-to-end tests and the fleet commands all drive ``pulumi``
-the same way: a private ``PULUMI_HOME``, a ``file://`` backend in a folder of
-their own, passphrase secrets, no update checks, no plugin downloads, and
+The demo, the end-to-end tests and the benchmarks drive ``pulumi`` the same
+way: a private ``PULUMI_HOME``, a ``file://`` backend in a folder of their own,
+passphrase secrets, no update checks, no plugin downloads, and
 ``--non-interactive`` on every call. :class:`PulumiCLI` owns that setup so no
-caller repeats it.
+caller repeats it. (The fleet runs in the user's own environment and backend;
+it only uses :func:`find_pulumi_bin`.)
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def find_pulumi_bin(repo_root: Path | None = None) -> Path | None:
     Prefers the folder recorded by ``make cli`` (``.tools/pulumi-bin-dir``),
     then a ``pulumi`` on PATH; ``None`` when neither exists.
     """
-    root = repo_root or Path(__file__).resolve().parents[2]
+    root = repo_root or Path(__file__).resolve().parents[3]
     recorded = root / ".tools" / "pulumi-bin-dir"
     if recorded.is_file():
         candidate = Path(recorded.read_text().strip())
