@@ -65,6 +65,9 @@ DEFAULT_TIMEOUT = 30.0
 PAGE_LIMIT = 100
 MAX_ATTEMPTS = 8
 """Attempts per request (reads) and per write (each ambiguous failure reconciled first)."""
+RATE_LIMIT_PATIENCE = 120.0
+"""Seconds of waiting a request accepts while the API answers 429 (a 429 is not a failure, only
+"not now": several processes sharing one limit may meet many in a row)."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -212,6 +215,7 @@ class InstantlyClient:
         *,
         transport: httpx.BaseTransport | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        rate_limit_patience: float = RATE_LIMIT_PATIENCE,
         backoff: float = 0.25,
         backoff_cap: float = 8.0,
         throttle: Throttle | None = None,
@@ -232,6 +236,8 @@ class InstantlyClient:
         )
         self.max_attempts = max_attempts
         """Attempts per request; the resources use the same budget for their writes."""
+        self.rate_limit_patience = rate_limit_patience
+        """Seconds of waiting a request accepts while the API answers 429."""
         self.wait = WaitRetryAfter(backoff, backoff_cap)
         """The backoff between attempts (also used by the resources' write loops)."""
         self.sleep = sleep
@@ -310,13 +316,21 @@ class InstantlyClient:
             else provably_not_applied
         )
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_attempts),
+            stop=self._stop,
             wait=self.wait,
             retry=tenacity.retry_if_exception(retry_if),
             sleep=self.sleep,
             reraise=True,
         )
         return retrying(self._send, method, path, operation, target, workspace_id, json, params)
+
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        """429s are waited out for up to :data:`RATE_LIMIT_PATIENCE` (in planned waits, so a
+        test's fake sleep ends it too); anything else stops after ``max_attempts``."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitError):
+            return (state.idle_for or 0.0) >= self.rate_limit_patience
+        return state.attempt_number >= self.max_attempts
 
     def _send(
         self,

@@ -153,12 +153,30 @@ def test_server_clock_is_learned_from_date_headers() -> None:
 
 def test_gives_up_after_max_attempts() -> None:
     seen: list[int] = []
+    client = make(lambda _r: seen.append(1) or httpx.Response(503, json={"message": "down"}), max_attempts=4)
+    with pytest.raises(errors.ServerError):
+        call(client)
+    assert len(seen) == 4
+
+
+def test_429s_are_waited_out_for_the_patience_not_a_number_of_attempts() -> None:
+    # Processes sharing one limit can meet many 429s in a row: each only says "not now".
+    seen: list[int] = []
+    sleeps: list[float] = []
     client = make(
-        lambda _r: seen.append(1) or httpx.Response(429, json={"message": "slow down"}), max_attempts=4
+        lambda _r: (
+            seen.append(1) or httpx.Response(429, headers={"Retry-After": "5"}, json={"message": "slow"})
+        ),
+        sleeps,
+        max_attempts=4,
+        rate_limit_patience=60,
+        backoff_cap=5,  # so every wait is exactly the Retry-After
     )
     with pytest.raises(errors.RateLimitError):
         call(client)
-    assert len(seen) == 4
+    assert len(seen) == 13  # 12 waits of at least 5 s make the 60 s of patience, then it gives up
+    assert all(s >= 5 for s in sleeps)
+    assert sum(sleeps) >= 60
 
 
 def test_pagination_follows_the_cursor_with_limit_100() -> None:

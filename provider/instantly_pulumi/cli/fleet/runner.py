@@ -221,10 +221,11 @@ class Fleet:
             run.requests_file.write_bytes(b"")
         self._command = SessionCommand()
         ws = self.workspace({"PULUMI_SKIP_UPDATE_CHECK": "true"})
-        with ThreadPoolExecutor(2) as setup:  # two CLI starts, side by side
-            whoami, stacks = setup.submit(ws.who_am_i), setup.submit(ws.list_stacks)
-            self.backend = _masked(whoami.result().url)
-            self._existing = {s.name for s in stacks.result()}
+        # One after the other, not side by side: the first CLI to open a new PostgreSQL backend
+        # creates its table, and two doing it at once can collide in PostgreSQL's catalog
+        # ("duplicate key value violates unique constraint pg_type_typname_nsp_index").
+        self._existing = {s.name for s in ws.list_stacks()}
+        self.backend = _masked(ws.who_am_i().url)
         handled = 0
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="fleet") as pool:
             pending: set[Future[None]] = {pool.submit(self._one, run) for run in self.runs}
