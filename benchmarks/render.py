@@ -211,7 +211,8 @@ def _fixed(fixed: dict[str, Any], size: dict[str, Any]) -> list[str]:
         f"`pulumi stack history`), about {_s(output.wall)} and {_s(output.cpu)} CPU each: the fleet reads "
         "the change counts from the engine's own events and never decrypts outputs.",
         "- `pulumi stack select` per stack: every command names `--stack`; `pulumi whoami` and "
-        "`pulumi stack ls` run once per fleet run, side by side.",
+        "`pulumi stack ls` run once per fleet run, one after the other (two CLIs opening a new "
+        "PostgreSQL backend at once can collide creating its table).",
         "- `fleet refresh` reads once (`--skip-preview`); plain `pulumi refresh` reads everything twice "
         "(see (c)).",
     ]

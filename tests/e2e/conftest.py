@@ -144,9 +144,17 @@ def count_requests(step: str, n: int) -> None:
     REQUEST_COUNTS.setdefault(step, []).append(n)
 
 
+SUMMARIES: dict[str, list[str]] = {}
+"""Lines a test wants in the run's summary, by section title."""
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for seconds in INSTALL_SECONDS:
         terminalreporter.write_line(f"e2e: `pulumi install` in a fresh copy of the repo: {seconds:.1f}s")
+    for title, lines in SUMMARIES.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
     if not REQUEST_COUNTS:
         return
     terminalreporter.section("API requests per lifecycle step (e2e, through the sandbox's request log)")

@@ -19,18 +19,15 @@ import re
 import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, copy_repository
+from .conftest import REPO, SUMMARIES, copy_repository
 
 pytestmark = pytest.mark.e2e
 
 STEP = "::readme-step::"
-TIMINGS: list[tuple[str, float]] = []
-"""(first command of each block, seconds), for the run's summary."""
 
 
 def user_guide_blocks(readme: str) -> list[str]:
@@ -132,20 +129,12 @@ def test_a_fresh_copy_reaches_an_applied_client_stack_by_following_the_readme(tm
 
 def _record_timings(blocks: list[str], output: str) -> None:
     marks = [(m.group(1), float(m.group(2))) for m in re.finditer(rf"{STEP}(\w+) ([\d.]+)", output)]
+    lines = SUMMARIES.setdefault("README user guide in a fresh copy, seconds per block", [])
     for (label, start), (_next, end) in itertools.pairwise(marks):
         first = blocks[int(label)].strip().splitlines()[0] if label.isdigit() else label
-        TIMINGS.append((first, end - start))
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _report_timings() -> object:
-    started = time.monotonic()
-    yield None
-    if TIMINGS:
-        print("\nREADME user guide, seconds per block (fresh copy):")
-        for first, seconds in TIMINGS:
-            print(f"  {seconds:7.1f}  {first}")
-        print(f"  {time.monotonic() - started:7.1f}  in all")
+        lines.append(f"{end - start:7.1f}  {first}")
+    if marks:
+        lines.append(f"{marks[-1][1] - marks[0][1]:7.1f}  in all")
 
 
 def quickstart_commands(readme: str) -> list[str]:
