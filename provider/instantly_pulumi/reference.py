@@ -26,8 +26,8 @@ from pydantic import BaseModel
 
 from instantly_pulumi import models
 from instantly_pulumi.resources import resource_modules
-from instantly_pulumi.resources._base import InstantlyProvider
 from instantly_pulumi.resources._fields import Change, Field
+from instantly_pulumi.resources._provider import InstantlyProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- fields:begin (generated: python -m instantly_pulumi.reference) -->", "<!-- fields:end -->"

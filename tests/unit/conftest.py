@@ -67,7 +67,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
         sleep=lambda _s: None,
         throttle=Throttle(sleep=lambda _s: None),
     )
-    monkeypatch.setattr("instantly_pulumi.resources._base.client_for", lambda _creds: client)
+    monkeypatch.setattr("instantly_pulumi.resources._provider.client_for", lambda _creds: client)
     return api
 
 

@@ -16,7 +16,7 @@ MODULES = resource_modules()
 
 
 def test_resource_modules_are_found_by_scanning_the_package() -> None:
-    # The five of today are found, and nothing private (_base, _fields, ...) is taken for one.
+    # The five of today are found, and nothing private (_provider, _resource, _fields, ...) is taken for one.
     assert {"api_key", "custom_tag", "sub_workspace", "tag_assignment", "workspace_member"} <= set(MODULES)
     assert not [m for m in MODULES if m.startswith("_")]
 

@@ -1,7 +1,8 @@
 """A resource's fields, each stated once.
 
 A resource lists its fields in one table of :class:`Field`. Everything else is
-derived from it by :mod:`instantly_pulumi.resources._base`: the ``…Args``
+derived from it by :mod:`instantly_pulumi.resources._provider` and
+:mod:`instantly_pulumi.resources._resource`: the ``…Args``
 class, the declared outputs, which inputs a diff compares and how, which
 changes replace the object and which are patched in place, what create sends,
 how an API object becomes state on read (drift), which output is secret, and

@@ -23,15 +23,10 @@ from pulumi.dynamic import CheckFailure, CreateResult
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import BadRequestError, SelfRevocationError
-from instantly_pulumi.resources._base import (
-    InstantlyProvider,
-    InstantlyResource,
-    args_class,
-    failure,
-    is_unknown,
-)
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ALLOW_AGENCY, ON_DESTROY, WORKSPACE_ID, Change, Field
+from instantly_pulumi.resources._provider import InstantlyProvider, failure, is_unknown
+from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
 _MINTED: set[str] = set()
 """Ids of the keys this process created and holds (never taken for a lost attempt's orphan)."""

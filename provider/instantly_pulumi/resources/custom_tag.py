@@ -12,7 +12,6 @@ from typing import Any
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import ApiError, ConflictError
-from instantly_pulumi.resources._base import InstantlyProvider, InstantlyResource, args_class
 from instantly_pulumi.resources._fields import (
     ADOPT,
     ADOPTED,
@@ -23,6 +22,8 @@ from instantly_pulumi.resources._fields import (
     Field,
     trimmed,
 )
+from instantly_pulumi.resources._provider import InstantlyProvider
+from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
 
 class CustomTagProvider(InstantlyProvider):

@@ -27,9 +27,10 @@ from pulumi.dynamic import CheckFailure, CreateResult, UpdateResult
 from instantly_pulumi import validation
 from instantly_pulumi.errors import AcceptanceError, ApiError, ConflictError
 from instantly_pulumi.resources import _grpc
-from instantly_pulumi.resources._base import InstantlyProvider, InstantlyResource, args_class, failure
 from instantly_pulumi.resources._converge import Attempts
 from instantly_pulumi.resources._fields import ADOPT, ADOPTED, ON_DESTROY, Change, Field
+from instantly_pulumi.resources._provider import InstantlyProvider, failure
+from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
 POLL_SECONDS = 1.0
 """How often a waiting create reads the invitation."""

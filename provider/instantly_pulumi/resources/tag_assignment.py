@@ -21,15 +21,10 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 
 from instantly_pulumi import models, validation
 from instantly_pulumi.errors import NotFoundError, PermissionDeniedError
-from instantly_pulumi.resources._base import (
-    InstantlyProvider,
-    InstantlyResource,
-    args_class,
-    failure,
-    is_unknown,
-)
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ADOPT, ALLOW_AGENCY, ON_DESTROY, WORKSPACE_ID, Change, Field
+from instantly_pulumi.resources._provider import InstantlyProvider, failure, is_unknown
+from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
 TOGGLE = "/custom-tags/toggle-resource"
 _CATALOG = {"campaign": ("/campaigns", "id"), "account": ("/accounts", "email")}
