@@ -37,8 +37,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -72,7 +74,29 @@ func main() {
 		fail(fmt.Errorf("the exec shim must sit next to the language host: %w", err))
 	}
 
+	// The engine stops a plugin by sending SIGINT to its process group and
+	// kills it 5 s later. Go keeps a signal ignored when the process started
+	// with it ignored (as every command run in the background of a
+	// non-interactive shell does), so without asking for SIGINT the host
+	// would sit out those 5 s at every stop: twice per `pulumi up`. Asking
+	// for it installs a handler; it also gives the Python program we start a
+	// default SIGINT again (handled signals reset on exec), so Ctrl-C reaches
+	// it as KeyboardInterrupt. As upstream's host, a gone engine stops us too.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	cancel := make(chan bool)
+	go func() {
+		<-ctx.Done()
+		stop()
+		close(cancel)
+	}()
+	if engine != "" {
+		if err := rpcutil.Healthcheck(ctx, engine, 5*time.Minute, stop); err != nil {
+			fail(err)
+		}
+	}
+
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
 			return nil

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
 
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
@@ -62,6 +63,13 @@ func main() {
 			fail(err)
 		}
 	}
+	// The engine stops the provider with SIGINT, which `pulumi.dynamic`
+	// turns into KeyboardInterrupt. Python leaves SIGINT ignored when it
+	// starts with it ignored (any command started in the background of a
+	// non-interactive shell), and the engine then waits 5 s before killing
+	// it. A handled signal is reset to its default by execve, so handling
+	// SIGINT here hands Python a default SIGINT whatever we inherited.
+	signal.Notify(make(chan os.Signal, 1), os.Interrupt)
 	fail(syscall.Exec(cmd.Path, cmd.Args, env)) // returns only on failure
 }
 
