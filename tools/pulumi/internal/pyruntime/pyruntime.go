@@ -16,11 +16,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 )
-
-// ProjectFiles are the names the Pulumi CLI accepts for a project file.
-var ProjectFiles = []string{"Pulumi.yaml", "Pulumi.yml"}
 
 // Options reads the `runtime.options` of Pulumi.yaml (as the engine sends them
 // in ProgramInfo) into toolchain options rooted at root, the directory of
@@ -90,24 +88,14 @@ func SetTypechecker(opts *toolchain.PythonOptions, name string) error {
 }
 
 // FindProjectRoot returns the nearest directory at or above dir that holds a
-// project file, and whether there is one.
+// project file (Pulumi.yaml, .yml or .json, found as the Pulumi CLI finds it),
+// and whether there is one.
 func FindProjectRoot(dir string) (string, bool) {
-	dir, err := filepath.Abs(dir)
+	path, err := workspace.DetectProjectPathFrom(dir)
 	if err != nil {
 		return "", false
 	}
-	for {
-		for _, name := range ProjectFiles {
-			if info, err := os.Stat(filepath.Join(dir, name)); err == nil && !info.IsDir() {
-				return dir, true
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
+	return filepath.Dir(path), true
 }
 
 // CheckVenv returns nil when the toolchain's virtualenv is usable. Otherwise

@@ -49,7 +49,7 @@ func TestFindProjectRoot(t *testing.T) {
 		// A Pulumi.yaml above the temp dir would make this test meaningless.
 		t.Skip("a project file exists above the temp dir")
 	}
-	for _, name := range ProjectFiles {
+	for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
 		file := filepath.Join(root, name)
 		if err := os.WriteFile(file, []byte("name: x\n"), 0o644); err != nil {
 			t.Fatal(err)
