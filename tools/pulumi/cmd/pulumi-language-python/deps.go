@@ -24,16 +24,17 @@ func (h *pythonHost) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
 	info := req.GetInfo()
-	tc, opts, err := resolve(info)
+	opts, err := programOptions(info)
 	if err != nil {
 		return err
 	}
 	// As upstream: plugins never run on the ambient Python.
 	if req.GetIsPlugin() && opts.Toolchain == toolchain.Pip && opts.Virtualenv == "" {
 		opts.Virtualenv = "venv"
-		if tc, err = toolchain.ResolveToolchain(opts); err != nil {
-			return err
-		}
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return err
 	}
 	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
 	if err != nil {

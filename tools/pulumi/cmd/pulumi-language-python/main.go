@@ -123,13 +123,18 @@ type pythonHost struct {
 	shim   string
 }
 
-// resolve reads the request's runtime options and resolves the toolchain,
-// with `virtualenv` relative to the project root (info.RootDirectory).
-func resolve(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, toolchain.PythonOptions, error) {
+// programOptions reads the request's runtime options, with `virtualenv`
+// relative to the project root (info.RootDirectory).
+func programOptions(info *pulumirpc.ProgramInfo) (toolchain.PythonOptions, error) {
 	if info == nil {
-		return nil, toolchain.PythonOptions{}, fmt.Errorf("the engine sent no program info")
+		return toolchain.PythonOptions{}, fmt.Errorf("the engine sent no program info")
 	}
-	opts, err := pyruntime.Options(info.GetRootDirectory(), info.GetProgramDirectory(), info.GetOptions().AsMap())
+	return pyruntime.Options(info.GetRootDirectory(), info.GetProgramDirectory(), info.GetOptions().AsMap())
+}
+
+// resolve reads the request's runtime options and resolves the toolchain.
+func resolve(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, toolchain.PythonOptions, error) {
+	opts, err := programOptions(info)
 	if err != nil {
 		return nil, opts, err
 	}
