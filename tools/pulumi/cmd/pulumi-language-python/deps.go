@@ -53,6 +53,8 @@ func (h *pythonHost) InstallDependencies(
 
 // GetRequiredPackages creates the virtualenv if it is missing (as upstream's
 // host does before every preview/up), then reports no plugin packages.
+// EnsureVenv checks the venv first and writes nothing when it is usable; the
+// engine connection behind the writers is only dialled on the first write.
 func (h *pythonHost) GetRequiredPackages(
 	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
@@ -60,13 +62,11 @@ func (h *pythonHost) GetRequiredPackages(
 	if err != nil {
 		return nil, err
 	}
-	if tc.ValidateVenv(ctx) != nil {
-		stdout, stderr, done := h.engineWriters(ctx)
-		defer done()
-		if err := tc.EnsureVenv(ctx, opts.ProgramDir, false /* useLanguageVersionTools */, true, /* showOutput */
-			stdout, stderr); err != nil {
-			return nil, err
-		}
+	stdout, stderr, done := h.engineWriters(ctx)
+	defer done()
+	if err := tc.EnsureVenv(ctx, opts.ProgramDir, false /* useLanguageVersionTools */, true, /* showOutput */
+		stdout, stderr); err != nil {
+		return nil, err
 	}
 	return &pulumirpc.GetRequiredPackagesResponse{}, nil
 }
