@@ -123,23 +123,23 @@ func configEnv(req *pulumirpc.RunRequest) ([]string, error) {
 // typecheck runs the `typechecker` of Pulumi.yaml (mypy or pyright, from the
 // virtualenv) over the program directory before the program, as upstream.
 func typecheck(ctx context.Context, tc toolchain.Toolchain, opts toolchain.PythonOptions) error {
+	var name string
 	var args []string
 	switch opts.Typechecker {
 	case toolchain.TypeCheckerNone:
 		return nil
 	case toolchain.TypeCheckerMypy:
-		args = []string{"-m", "mypy"}
+		name = "mypy"
 		// Leave the virtualenv out when it sits inside the program directory.
 		if venv, err := tc.VirtualEnvPath(ctx); err == nil && venv != "" {
 			if rel, err := filepath.Rel(opts.ProgramDir, venv); err == nil {
-				args = append(args, "--exclude", rel)
+				args = []string{"--exclude", rel}
 			}
 		}
 	case toolchain.TypeCheckerPyright:
-		args = []string{"-m", "pyright"}
+		name = "pyright"
 	}
-	name := args[1]
-	cmd, err := tc.Command(ctx, append(args, opts.ProgramDir)...)
+	cmd, err := tc.ModuleCommand(ctx, name, append(args, opts.ProgramDir)...)
 	if err != nil {
 		return err
 	}
