@@ -34,8 +34,9 @@ import (
 	"instantly-pulumi/tools/pulumi/internal/pyruntime"
 )
 
-// aboutFlag makes the launcher identify itself (scripts/build-pulumi.sh uses it
-// to tell this launcher from upstream's script before reusing a CLI on PATH).
+// aboutFlag makes the launcher identify itself. It also keeps aboutText in the
+// binary, which scripts/build-pulumi.sh greps for (without running the file) to
+// tell this launcher from upstream's script before reusing a CLI on PATH.
 const (
 	aboutFlag = "--about"
 	aboutText = "pulumi-resource-pulumi-python (instantly-pulumi): resolves the virtualenv against the project root"
