@@ -86,10 +86,9 @@ rm -f "$bin/pulumi-resource-pulumi-python"
 # -mod=readonly: go.mod and go.sum are complete and committed; nothing may drift.
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
 ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
-(cd "$mod" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" \
-  -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-(cd "$mod" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" \
-  -o "$bin/" ./cmd/pulumi-language-python ./cmd/pulumi-resource-pulumi-python)
+# One go build for the CLI, the host and the launcher (each named after its package).
+(cd "$mod" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/" \
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ./cmd/pulumi-language-python ./cmd/pulumi-resource-pulumi-python)
 # The exec shim ships inside the sdk/v3 module (read-only there).
 sdk_dir=$(cd "$mod" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
 install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
