@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PULUMI_BIN_FILE := .tools/pulumi-bin-dir
 INSTALL_LOG := .tools/pulumi-install.log
+# Prefix for a recipe line that needs the CLI `make cli` recorded, first on PATH.
+WITH_CLI = PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH"
 
 .PHONY: demo test lint venv cli go-test postgres bench soak mutate clean-state clean help
 
@@ -28,7 +30,7 @@ help:
 venv: $(STAMP)
 $(STAMP): pyproject.toml provider/program/requirements.txt | cli
 	@echo "pulumi install (log: $(INSTALL_LOG))"
-	@PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" PULUMI_PYTHON_CMD=$(PYTHON) PULUMI_SKIP_UPDATE_CHECK=true \
+	@$(WITH_CLI) PULUMI_PYTHON_CMD=$(PYTHON) PULUMI_SKIP_UPDATE_CHECK=true \
 		pulumi install --non-interactive > $(INSTALL_LOG) 2>&1 \
 		|| { tail -n 40 $(INSTALL_LOG); exit 1; }
 	$(PY) -m pip install --quiet -e '.[sandbox,dev]'
@@ -50,12 +52,12 @@ postgres:
 	@scripts/ensure-postgres.sh
 
 test: venv cli go-test postgres
-	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(WITH_CLI) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Benchmarks measure, tests assert: not part of `make test`. One run, one machine, written to
 # docs/benchmarks.md; BENCH_ARGS=--quick is a scaled-down sanity run (to .state/bench/quick.md).
 bench: venv cli
-	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+	$(WITH_CLI) $(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -63,7 +65,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 demo: venv cli
-	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(VENV)/bin/instantly-pulumi demo $(DEMO_ARGS)
+	$(WITH_CLI) $(VENV)/bin/instantly-pulumi demo $(DEMO_ARGS)
 
 clean-state:
 	rm -rf .state
@@ -81,4 +83,4 @@ mutate: venv
 # commit, 2% answered after the client's timeout, until 500 resource operations. Prints its
 # figures; SOAK_ARGS=--write-docs also writes them into docs/reliability.md.
 soak: venv cli
-	PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH" $(PY) -m benchmarks.soak $(SOAK_ARGS)
+	$(WITH_CLI) $(PY) -m benchmarks.soak $(SOAK_ARGS)
