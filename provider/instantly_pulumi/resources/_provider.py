@@ -85,14 +85,13 @@ class InstantlyProvider(ResourceProvider):
     * ``kind`` — how an object is named in messages (``workspace member``);
     * ``fields`` — the field table (:class:`~instantly_pulumi.resources._fields.Field`);
     * ``path`` — the API collection (``/workspace-members``);
-    * ``has_get`` / ``has_patch`` — whether ``GET``/``PATCH {path}/{id}`` exist.
+    * ``has_get`` — whether ``GET {path}/{id}`` exists.
     """
 
     kind: ClassVar[str] = "object"
     fields: ClassVar[tuple[Field, ...]] = ()
     path: ClassVar[str] = ""
     has_get: ClassVar[bool] = True
-    has_patch: ClassVar[bool] = True
 
     # Derived from ``fields`` by __init_subclass__.
     by_name: ClassVar[dict[str, Field]] = {}
@@ -226,13 +225,8 @@ class InstantlyProvider(ResourceProvider):
             and f.change is not Change.IGNORE
             and (is_unknown(news.get(f.name)) or not f.same(olds.get(f.name), news.get(f.name)))
         ]
-        changed += self.pending_changes(olds, news)
         replaces = [name for name in changed if self.by_name[name].change is Change.REPLACE]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
-
-    def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        """Fields that must be updated although the file did not change them (none by default)."""
-        return []
 
     # -- the outputs --------------------------------------------------------------------------------
 
@@ -240,7 +234,7 @@ class InstantlyProvider(ResourceProvider):
         """State from the declared inputs and the API's object: the API wins on every field it carries."""
         out: dict[str, Any] = {}
         for f in self.fields:
-            if f is ADOPTED or f.name == ADOPTED.name:
+            if f.name == ADOPTED.name:
                 out[f.name] = adopted
             elif f.carried:
                 out[f.name] = props.get(f.name)
