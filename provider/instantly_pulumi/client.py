@@ -241,7 +241,7 @@ class InstantlyClient:
         self.wait = WaitRetryAfter(backoff, backoff_cap)
         """The backoff between attempts (also used by the resources' write loops)."""
         self.sleep = sleep
-        self.throttle = throttle or Throttle.from_environment(credentials.fingerprint, sleep=sleep)
+        self.throttle = throttle or Throttle.from_environment(sleep=sleep)
         self._cache_ttl = cache_ttl
         self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
         self._generations: dict[tuple[str, str], int] = {}
