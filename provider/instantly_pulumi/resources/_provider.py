@@ -239,7 +239,7 @@ class InstantlyProvider(ResourceProvider):
             elif f.carried:
                 out[f.name] = props.get(f.name)
             elif f.api or f.output:
-                out[f.name] = obj.get(f.wire)
+                out[f.name] = obj.get(f.name)
             else:
                 out[f.name] = props.get(f.name)
         return out
@@ -256,7 +256,7 @@ class InstantlyProvider(ResourceProvider):
 
     def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The create body: every API field that has a value."""
-        return {f.wire: props[f.name] for f in self.fields if f.api and props.get(f.name) is not None}
+        return {f.name: props[f.name] for f in self.fields if f.api and props.get(f.name) is not None}
 
     def search_params(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """List filters that narrow a natural-key search (exact matching happens in :meth:`matches`)."""
@@ -265,7 +265,7 @@ class InstantlyProvider(ResourceProvider):
     def matches(self, obj: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
         """Whether ``obj`` is the object with ``props``'s natural key (exactly, never a near miss)."""
         key = self.natural_key
-        return key is not None and key.same(obj.get(key.wire), props.get(key.name))
+        return key is not None and key.same(obj.get(key.name), props.get(key.name))
 
     def duplicate(self, exc: ApiError) -> bool:
         """Whether the API refused a create because the natural key is taken."""
@@ -398,10 +398,10 @@ class InstantlyProvider(ResourceProvider):
             and f.change is Change.REPLACE
             and not f.natural_key
             and props.get(f.name) is not None
-            and not f.same(existing.get(f.wire), props.get(f.name))
+            and not f.same(existing.get(f.name), props.get(f.name))
         ]
         if stuck:
-            shown = ", ".join(f"{name} {existing.get(self.by_name[name].wire)!r}" for name in stuck)
+            shown = ", ".join(f"{name} {existing.get(name)!r}" for name in stuck)
             raise AdoptionError(
                 f"adopt {self.kind} {self.target(props)}: it exists with {shown}, which the API cannot "
                 "change: declare the values it has, or remove it by hand and let the stack create it"
@@ -416,9 +416,9 @@ class InstantlyProvider(ResourceProvider):
     def patch_body(self, current: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
         """The PATCH that brings ``current`` (an API object) to the declared ``props``."""
         return {
-            f.wire: props.get(f.name)
+            f.name: props.get(f.name)
             for f in self.fields
-            if f.change is Change.PATCH and not f.same(current.get(f.wire), props.get(f.name))
+            if f.change is Change.PATCH and not f.same(current.get(f.name), props.get(f.name))
         }
 
     def patch(self, id_: str, body: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
@@ -454,7 +454,7 @@ class InstantlyProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH what changed (one call); options are only recorded. Returns the whole state."""
-        current = {f.wire: olds.get(f.name) for f in self.fields if f.api or f.output}
+        current = {f.name: olds.get(f.name) for f in self.fields if f.api or f.output}
         body = self.patch_body(current, news)
         obj = {**current, **self.patch(id_, body, news)} if body else current
         return UpdateResult(self.outs({**olds, **news}, obj, adopted=bool(olds.get(ADOPTED.name))))
