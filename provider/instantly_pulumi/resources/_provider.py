@@ -59,6 +59,11 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
+def has_unknown(value: Any) -> bool:
+    """Whether ``value``, or any item of a list ``value``, is not known yet."""
+    return is_unknown(value) or (isinstance(value, list | tuple) and any(map(is_unknown, value)))
+
+
 def failure(field: str, reason: str) -> CheckFailure:
     """A check failure naming ``field``."""
     return CheckFailure(field, f"{field}: {reason}")
@@ -164,7 +169,7 @@ class InstantlyProvider(ResourceProvider):
             if f.output:
                 continue
             value = news.get(f.name)
-            if is_unknown(value) or (isinstance(value, list) and any(is_unknown(v) for v in value)):
+            if has_unknown(value):
                 continue
             if value is None:
                 if f.required:
