@@ -241,7 +241,7 @@ class InstantlyClient:
         self.wait = WaitRetryAfter(backoff, backoff_cap)
         """The backoff between attempts (also used by the resources' write loops)."""
         self.sleep = sleep
-        self.throttle = throttle or Throttle.from_environment(credentials.fingerprint, sleep=sleep)
+        self.throttle = throttle or Throttle.from_environment(sleep=sleep)
         self._cache_ttl = cache_ttl
         self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
         self._generations: dict[tuple[str, str], int] = {}
@@ -349,11 +349,8 @@ class InstantlyClient:
             # One byte per request, appended: atomic across threads and processes, no lock needed.
             os.write(self._count_fd, b".")
         try:
-            if body is None:
-                # DELETE (and GET) carry no body and no Content-Type: the API refuses them.
-                response = self._http.request(method, path, params=params, headers=headers)
-            else:
-                response = self._http.request(method, path, params=params, headers=headers, json=body)
+            # json=None sends no body and no Content-Type (the API refuses them on DELETE and GET).
+            response = self._http.request(method, path, params=params, headers=headers, json=body)
         except httpx.TransportError as exc:
             # A connection that never opened cannot have delivered the request.
             sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)

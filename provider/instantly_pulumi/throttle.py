@@ -63,6 +63,8 @@ class Throttle:
         """The server's per-minute limit this throttle respects."""
         self.shared_file = shared_file
         """The file holding the budget when several processes share it."""
+        if shared_file is not None:
+            shared_file.parent.mkdir(parents=True, exist_ok=True)
         self._cells = (_cell(per_second, 1.0), _cell(per_minute, 60.0))
         self._clock = clock
         self._sleep = sleep
@@ -72,7 +74,7 @@ class Throttle:
         """Seconds this throttle has made callers wait (for reports)."""
 
     @classmethod
-    def from_environment(cls, _key_id: str = "", sleep: Callable[[float], None] = time.sleep) -> Throttle:
+    def from_environment(cls, sleep: Callable[[float], None] = time.sleep) -> Throttle:
         """The throttle the environment asks for: ``INSTANTLY_RATE_PER_SECOND``,
         ``INSTANTLY_RATE_PER_MINUTE`` (the server's limits; default 100 and 6,000) and
         ``INSTANTLY_RATE_FILE`` (a budget shared with other processes)."""
@@ -97,7 +99,6 @@ class Throttle:
         with self._lock:
             if self.shared_file is None:
                 return self._step(self._tat)
-            self.shared_file.parent.mkdir(parents=True, exist_ok=True)
             with open(self.shared_file, "a+b") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 try:

@@ -51,7 +51,7 @@ class Field:
     """One field of a resource."""
 
     name: str
-    """The snake_case name (input keyword, state property and, unless ``api_name``, API field)."""
+    """The snake_case name: input keyword, state property and the field's name in API objects."""
     doc: str
     """What it is, for the docs and the generated ``…Args`` class."""
     change: Change | None = None
@@ -70,8 +70,6 @@ class Field:
     """Identifies the object within its workspace: used to adopt it and to find a lost create."""
     api: bool = False
     """The API object carries this field: create sends it, read takes it from the API (drift)."""
-    api_name: str | None = None
-    """The API's name for it, when it differs."""
     carried: bool = False
     """An output the API shows only once (a key's value): reads keep it from state."""
     check: Callable[[Any], Any] | None = None
@@ -83,11 +81,6 @@ class Field:
     def output(self) -> bool:
         """Whether the API computes it (not an input)."""
         return self.change is None
-
-    @property
-    def wire(self) -> str:
-        """The field's name in API objects."""
-        return self.api_name or self.name
 
     def same(self, old: Any, new: Any) -> bool:
         """Whether ``old`` and ``new`` are the same value for this field."""

@@ -59,6 +59,11 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
+def has_unknown(value: Any) -> bool:
+    """Whether ``value``, or any item of a list ``value``, is not known yet."""
+    return is_unknown(value) or (isinstance(value, list | tuple) and any(map(is_unknown, value)))
+
+
 def failure(field: str, reason: str) -> CheckFailure:
     """A check failure naming ``field``."""
     return CheckFailure(field, f"{field}: {reason}")
@@ -85,14 +90,13 @@ class InstantlyProvider(ResourceProvider):
     * ``kind`` — how an object is named in messages (``workspace member``);
     * ``fields`` — the field table (:class:`~instantly_pulumi.resources._fields.Field`);
     * ``path`` — the API collection (``/workspace-members``);
-    * ``has_get`` / ``has_patch`` — whether ``GET``/``PATCH {path}/{id}`` exist.
+    * ``has_get`` — whether ``GET {path}/{id}`` exists.
     """
 
     kind: ClassVar[str] = "object"
     fields: ClassVar[tuple[Field, ...]] = ()
     path: ClassVar[str] = ""
     has_get: ClassVar[bool] = True
-    has_patch: ClassVar[bool] = True
 
     # Derived from ``fields`` by __init_subclass__.
     by_name: ClassVar[dict[str, Field]] = {}
@@ -165,7 +169,7 @@ class InstantlyProvider(ResourceProvider):
             if f.output:
                 continue
             value = news.get(f.name)
-            if is_unknown(value) or (isinstance(value, list) and any(is_unknown(v) for v in value)):
+            if has_unknown(value):
                 continue
             if value is None:
                 if f.required:
@@ -226,13 +230,8 @@ class InstantlyProvider(ResourceProvider):
             and f.change is not Change.IGNORE
             and (is_unknown(news.get(f.name)) or not f.same(olds.get(f.name), news.get(f.name)))
         ]
-        changed += self.pending_changes(olds, news)
         replaces = [name for name in changed if self.by_name[name].change is Change.REPLACE]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
-
-    def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-        """Fields that must be updated although the file did not change them (none by default)."""
-        return []
 
     # -- the outputs --------------------------------------------------------------------------------
 
@@ -240,12 +239,12 @@ class InstantlyProvider(ResourceProvider):
         """State from the declared inputs and the API's object: the API wins on every field it carries."""
         out: dict[str, Any] = {}
         for f in self.fields:
-            if f is ADOPTED or f.name == ADOPTED.name:
+            if f.name == ADOPTED.name:
                 out[f.name] = adopted
             elif f.carried:
                 out[f.name] = props.get(f.name)
             elif f.api or f.output:
-                out[f.name] = obj.get(f.wire)
+                out[f.name] = obj.get(f.name)
             else:
                 out[f.name] = props.get(f.name)
         return out
@@ -262,7 +261,7 @@ class InstantlyProvider(ResourceProvider):
 
     def body(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The create body: every API field that has a value."""
-        return {f.wire: props[f.name] for f in self.fields if f.api and props.get(f.name) is not None}
+        return {f.name: props[f.name] for f in self.fields if f.api and props.get(f.name) is not None}
 
     def search_params(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """List filters that narrow a natural-key search (exact matching happens in :meth:`matches`)."""
@@ -271,7 +270,7 @@ class InstantlyProvider(ResourceProvider):
     def matches(self, obj: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
         """Whether ``obj`` is the object with ``props``'s natural key (exactly, never a near miss)."""
         key = self.natural_key
-        return key is not None and key.same(obj.get(key.wire), props.get(key.name))
+        return key is not None and key.same(obj.get(key.name), props.get(key.name))
 
     def duplicate(self, exc: ApiError) -> bool:
         """Whether the API refused a create because the natural key is taken."""
@@ -404,10 +403,10 @@ class InstantlyProvider(ResourceProvider):
             and f.change is Change.REPLACE
             and not f.natural_key
             and props.get(f.name) is not None
-            and not f.same(existing.get(f.wire), props.get(f.name))
+            and not f.same(existing.get(f.name), props.get(f.name))
         ]
         if stuck:
-            shown = ", ".join(f"{name} {existing.get(self.by_name[name].wire)!r}" for name in stuck)
+            shown = ", ".join(f"{name} {existing.get(name)!r}" for name in stuck)
             raise AdoptionError(
                 f"adopt {self.kind} {self.target(props)}: it exists with {shown}, which the API cannot "
                 "change: declare the values it has, or remove it by hand and let the stack create it"
@@ -422,9 +421,9 @@ class InstantlyProvider(ResourceProvider):
     def patch_body(self, current: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
         """The PATCH that brings ``current`` (an API object) to the declared ``props``."""
         return {
-            f.wire: props.get(f.name)
+            f.name: props.get(f.name)
             for f in self.fields
-            if f.change is Change.PATCH and not f.same(current.get(f.wire), props.get(f.name))
+            if f.change is Change.PATCH and not f.same(current.get(f.name), props.get(f.name))
         }
 
     def patch(self, id_: str, body: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
@@ -460,7 +459,7 @@ class InstantlyProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH what changed (one call); options are only recorded. Returns the whole state."""
-        current = {f.wire: olds.get(f.name) for f in self.fields if f.api or f.output}
+        current = {f.name: olds.get(f.name) for f in self.fields if f.api or f.output}
         body = self.patch_body(current, news)
         obj = {**current, **self.patch(id_, body, news)} if body else current
         return UpdateResult(self.outs({**olds, **news}, obj, adopted=bool(olds.get(ADOPTED.name))))

@@ -45,7 +45,6 @@ class ApiKeyProvider(InstantlyProvider):
     kind = "API key"
     path = "/api-keys"
     has_get = False
-    has_patch = False
     fields = (
         Field(
             "name",

@@ -45,7 +45,6 @@ class SubWorkspaceProvider(InstantlyProvider):
 
     kind = "group membership"
     path = "/workspace-group-members"
-    has_patch = False
     fields = (
         Field(
             "sub_workspace_id",

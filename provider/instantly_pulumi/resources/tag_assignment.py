@@ -23,7 +23,7 @@ from instantly_pulumi import models, validation
 from instantly_pulumi.errors import NotFoundError, PermissionDeniedError
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ADOPT, ALLOW_AGENCY, ON_DESTROY, WORKSPACE_ID, Change, Field
-from instantly_pulumi.resources._provider import InstantlyProvider, failure, is_unknown
+from instantly_pulumi.resources._provider import InstantlyProvider, failure, has_unknown, is_unknown
 from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
 TOGGLE = "/custom-tags/toggle-resource"
@@ -80,8 +80,7 @@ class TagAssignmentProvider(InstantlyProvider):
         return f"tag {props.get('tag_id')} on {len(ids)} {props.get('resource_type')}(s)"
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
-        ids = news.get("resource_ids")
-        if is_unknown(news.get("resource_type")) or is_unknown(ids) or any(map(is_unknown, ids or [])):
+        if is_unknown(news.get("resource_type")) or has_unknown(news.get("resource_ids")):
             return []  # known at `up`, checked then
         try:
             validation.resource_ids(news.get("resource_type"), news.get("resource_ids"))
@@ -92,8 +91,7 @@ class TagAssignmentProvider(InstantlyProvider):
     def check_live(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         """Ids newly assigned must exist in the workspace (read only when the set changed)."""
         out = self.check_agency_workspace(olds, news)
-        ids = news.get("resource_ids")
-        if is_unknown(ids) or any(map(is_unknown, ids or [])):
+        if has_unknown(news.get("resource_ids")):
             return out
         added = set(news.get("resource_ids") or []) - set(olds.get("resource_ids") or [])
         if news.get("resource_type") != olds.get("resource_type") or news.get("workspace_id") != olds.get(
