@@ -83,6 +83,7 @@ def seed(control: Any, base_url: str) -> tuple[str, str, dict[str, ClientWorkspa
             client = clients[slug] = ClientWorkspace(id=ws["id"], name=name)
             example = _example(slug)
             with api_client(base_url, client_key) as api:
+                accounts = {a["email"] for a in list_all(api, "/accounts")}
                 for tag in example.get("tags", []):
                     for placeholder in tag.get("campaigns", []):
                         if placeholder not in client.campaigns:
@@ -90,8 +91,9 @@ def seed(control: Any, base_url: str) -> tuple[str, str, dict[str, ClientWorkspa
                             campaign = create_campaign(api, label)
                             client.campaigns[placeholder] = campaign["id"]
                     for email in tag.get("accounts", []):
-                        if not any(a["email"] == email for a in list_all(api, "/accounts")):
+                        if email not in accounts:
                             create_account(api, email)
+                            accounts.add(email)
                 if slug == "globex":
                     _seed_existing_globex(control, api)
             # The agency invites the client into its group; the client's owner accepts.
