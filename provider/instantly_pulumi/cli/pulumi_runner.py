@@ -134,6 +134,5 @@ class PulumiCLI:
         return proc
 
     def ensure_stack(self, stack: str) -> None:
-        """Select ``stack``, creating it in this backend if it does not exist yet."""
-        if self.run("stack", "select", stack, check=False).returncode != 0:
-            self.run("stack", "init", stack)
+        """Select ``stack``, creating it in this backend if it does not exist yet (one CLI call)."""
+        self.run("stack", "select", "--create", stack)
