@@ -27,7 +27,6 @@ class PulumiError(RuntimeError):
     """A ``pulumi`` command exited non-zero; carries its output for the report."""
 
     def __init__(self, args: Sequence[str], returncode: int, stdout: str, stderr: str) -> None:
-        self.args_run = list(args)
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
