@@ -11,6 +11,7 @@ which redacts it.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -64,6 +65,15 @@ def redact(text: str, *secrets: str) -> str:
         if secret:
             text = text.replace(secret, "<redacted>")
     return text
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s\"']+@", re.IGNORECASE)
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the user and password of every URL in it replaced by ``****``
+    (a PostgreSQL backend URL may carry a password, and Pulumi's errors quote the URL)."""
+    return _URL_CREDENTIALS.sub(lambda m: m["scheme"] + "****@", text)
 
 
 @contextmanager
