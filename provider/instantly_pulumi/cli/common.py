@@ -23,13 +23,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from instantly_pulumi import validation
 from instantly_pulumi.cli.workspace_reader import WorkspaceReader
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import NO_KEY, Credentials, InstantlyClient
 from instantly_pulumi.errors import InstantlyError
 
 T = TypeVar("T")
 
 OK, PROBLEMS, ERROR = 0, 1, 2
 """Exit codes: success, problems found (audit), error."""
+
+NO_KEY_IN_ENV = "no Instantly API key: export INSTANTLY_API_KEY"
+"""The library's :data:`~instantly_pulumi.client.NO_KEY`, for a command (it reads only the environment)."""
 
 console = Console()
 """Where people read (stdout)."""
@@ -42,13 +45,8 @@ def api_client() -> InstantlyClient:
     try:
         credentials = Credentials.resolve({})
     except InstantlyError as exc:
-        fail(
-            str(exc).replace(
-                "run `pulumi config set --secret instantly:apiKey` (it reads the key from the "
-                "prompt or stdin), or ",
-                "",
-            )
-        )
+        # The library's message also offers stack config, which a command does not read.
+        fail(NO_KEY_IN_ENV if str(exc) == NO_KEY else str(exc))
     return InstantlyClient(credentials)
 
 
