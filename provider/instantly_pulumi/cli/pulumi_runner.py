@@ -57,14 +57,15 @@ class PulumiCLI:
     ``project_dir`` holds ``Pulumi.yaml``; ``state_dir`` receives the
     ``file://`` backend (``backend/``) and ``PULUMI_HOME`` (``home/``).
     ``env`` adds or overrides environment variables for every call (for
-    example ``INSTANTLY_BASE_URL``).
+    example ``INSTANTLY_BASE_URL``). The repr shows neither the passphrase
+    nor ``env`` (which may hold an API key or a backend URL's password).
     """
 
     project_dir: Path
     state_dir: Path
-    passphrase: str
+    passphrase: str = field(repr=False)
     bin_dir: Path | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.bin_dir = self.bin_dir or find_pulumi_bin()
