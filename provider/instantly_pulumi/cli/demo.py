@@ -188,8 +188,8 @@ def run(state_dir: Path) -> int:
     state_dir.mkdir(parents=True)
     db = state_dir / "sandbox.db"
     passphrase = secrets.token_urlsafe(18)
+    (state_dir / "passphrase").touch(mode=0o600)  # private from the start, not after the write
     (state_dir / "passphrase").write_text(passphrase)
-    (state_dir / "passphrase").chmod(0o600)
 
     with demo.step("Starting the Instantly sandbox (local API v2 server, SQLite)"):
         sandbox = SandboxProcess(db)
