@@ -11,6 +11,7 @@ which redacts it.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,13 +23,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from instantly_pulumi import validation
 from instantly_pulumi.cli.workspace_reader import WorkspaceReader
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import NO_KEY, Credentials, InstantlyClient
 from instantly_pulumi.errors import InstantlyError
 
 T = TypeVar("T")
 
 OK, PROBLEMS, ERROR = 0, 1, 2
 """Exit codes: success, problems found (audit), error."""
+
+NO_KEY_IN_ENV = "no Instantly API key: export INSTANTLY_API_KEY"
+"""The library's :data:`~instantly_pulumi.client.NO_KEY`, for a command (it reads only the environment)."""
 
 console = Console()
 """Where people read (stdout)."""
@@ -41,13 +45,8 @@ def api_client() -> InstantlyClient:
     try:
         credentials = Credentials.resolve({})
     except InstantlyError as exc:
-        fail(
-            str(exc).replace(
-                "run `pulumi config set --secret instantly:apiKey` (it reads the key from the "
-                "prompt or stdin), or ",
-                "",
-            )
-        )
+        # The library's message also offers stack config, which a command does not read.
+        fail(NO_KEY_IN_ENV if str(exc) == NO_KEY else str(exc))
     return InstantlyClient(credentials)
 
 
@@ -64,6 +63,15 @@ def redact(text: str, *secrets: str) -> str:
         if secret:
             text = text.replace(secret, "<redacted>")
     return text
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s\"']+@", re.IGNORECASE)
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the user and password of every URL in it replaced by ``****``
+    (a PostgreSQL backend URL may carry a password, and Pulumi's errors quote the URL)."""
+    return _URL_CREDENTIALS.sub(lambda m: m["scheme"] + "****@", text)
 
 
 @contextmanager

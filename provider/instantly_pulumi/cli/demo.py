@@ -83,6 +83,7 @@ def seed(control: Any, base_url: str) -> tuple[str, str, dict[str, ClientWorkspa
             client = clients[slug] = ClientWorkspace(id=ws["id"], name=name)
             example = _example(slug)
             with api_client(base_url, client_key) as api:
+                accounts = {a["email"] for a in list_all(api, "/accounts")}
                 for tag in example.get("tags", []):
                     for placeholder in tag.get("campaigns", []):
                         if placeholder not in client.campaigns:
@@ -90,8 +91,9 @@ def seed(control: Any, base_url: str) -> tuple[str, str, dict[str, ClientWorkspa
                             campaign = create_campaign(api, label)
                             client.campaigns[placeholder] = campaign["id"]
                     for email in tag.get("accounts", []):
-                        if not any(a["email"] == email for a in list_all(api, "/accounts")):
+                        if email not in accounts:
                             create_account(api, email)
+                            accounts.add(email)
                 if slug == "globex":
                     _seed_existing_globex(control, api)
             # The agency invites the client into its group; the client's owner accepts.
@@ -186,8 +188,8 @@ def run(state_dir: Path) -> int:
     state_dir.mkdir(parents=True)
     db = state_dir / "sandbox.db"
     passphrase = secrets.token_urlsafe(18)
+    (state_dir / "passphrase").touch(mode=0o600)  # private from the start, not after the write
     (state_dir / "passphrase").write_text(passphrase)
-    (state_dir / "passphrase").chmod(0o600)
 
     with demo.step("Starting the Instantly sandbox (local API v2 server, SQLite)"):
         sandbox = SandboxProcess(db)

@@ -17,7 +17,6 @@ validating it as a stack (:func:`instantly_pulumi.stack.parse_client`).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ import yaml
 from instantly_pulumi import models
 from instantly_pulumi.cli import common
 from instantly_pulumi.cli.workspace_reader import Snapshot, WorkspaceReader, tag_coverage
-from instantly_pulumi.client import DEFAULT_BASE_URL, check_base_url
+from instantly_pulumi.client import DEFAULT_BASE_URL
 from instantly_pulumi.errors import StackFileError
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT, parse_client
 
@@ -377,11 +376,11 @@ def command(
     path = _destination(output, client)
     if path is not None and path.exists() and not force:
         common.fail(f"{path} exists: pass --force to replace it (its encrypted API key and salt are kept)")
-    base = os.environ.get("INSTANTLY_BASE_URL")
     with common.api_reader() as reader:
         found = discover(reader, ws)
         requests = reader.client.requests_sent
-    base_url = check_base_url(base) if base else None
+    # The origin the client used, already checked and normalised: written only when not the default.
+    base_url: str | None = reader.client.credentials.base_url
     if base_url == DEFAULT_BASE_URL:
         base_url = None
     named = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", path.name) if path is not None else None

@@ -86,7 +86,8 @@ def _pulumi(binary: str, cwd: Path, *args: str) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise StateReadError(f"`pulumi {' '.join(args)}` failed: {exc}") from None
     if proc.returncode != 0:
-        why = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        # Pulumi's errors may quote the backend URL, and with it a PostgreSQL password.
+        why = common.mask_credentials(proc.stderr.strip() or proc.stdout.strip()).splitlines()
         raise StateReadError(
             f"`pulumi {' '.join(args)}` exited with {proc.returncode}: {' '.join(why[-3:])[:500]}"
         )

@@ -27,7 +27,6 @@ class PulumiError(RuntimeError):
     """A ``pulumi`` command exited non-zero; carries its output for the report."""
 
     def __init__(self, args: Sequence[str], returncode: int, stdout: str, stderr: str) -> None:
-        self.args_run = list(args)
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
@@ -58,14 +57,15 @@ class PulumiCLI:
     ``project_dir`` holds ``Pulumi.yaml``; ``state_dir`` receives the
     ``file://`` backend (``backend/``) and ``PULUMI_HOME`` (``home/``).
     ``env`` adds or overrides environment variables for every call (for
-    example ``INSTANTLY_BASE_URL``).
+    example ``INSTANTLY_BASE_URL``). The repr shows neither the passphrase
+    nor ``env`` (which may hold an API key or a backend URL's password).
     """
 
     project_dir: Path
     state_dir: Path
-    passphrase: str
+    passphrase: str = field(repr=False)
     bin_dir: Path | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.bin_dir = self.bin_dir or find_pulumi_bin()
@@ -134,6 +134,5 @@ class PulumiCLI:
         return proc
 
     def ensure_stack(self, stack: str) -> None:
-        """Select ``stack``, creating it in this backend if it does not exist yet."""
-        if self.run("stack", "select", stack, check=False).returncode != 0:
-            self.run("stack", "init", stack)
+        """Select ``stack``, creating it in this backend if it does not exist yet (one CLI call)."""
+        self.run("stack", "select", "--create", stack)

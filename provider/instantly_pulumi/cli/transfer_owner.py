@@ -109,7 +109,9 @@ def command(
                     f"or {TOKEN_ENV}. Nothing was changed.",
                     secrets=(token,),
                 )
-            common.fail(f"the API refused the change ({exc.server_message}). Nothing was changed.")
+            common.fail(
+                f"the API refused the change ({exc.server_message}). Nothing was changed.", secrets=(token,)
+            )
         except (ServerError, TransportError) as exc:
             # Ambiguous: the owner read below tells whether it landed.
             common.errors.print(

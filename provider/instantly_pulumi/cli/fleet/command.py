@@ -13,10 +13,20 @@ import typer
 from pulumi.automation import CommandError
 from pulumi.automation.errors import InvalidVersionError
 
-from instantly_pulumi.cli.common import ERROR, OK, PROBLEMS, console, errors, fail, print_json, reported
+from instantly_pulumi.cli.common import (
+    ERROR,
+    OK,
+    PROBLEMS,
+    console,
+    errors,
+    fail,
+    mask_credentials,
+    print_json,
+    reported,
+)
 from instantly_pulumi.cli.fleet.progress import Progress
 from instantly_pulumi.cli.fleet.report import document, print_report
-from instantly_pulumi.cli.fleet.runner import Fleet, mask_credentials
+from instantly_pulumi.cli.fleet.runner import Fleet
 from instantly_pulumi.cli.fleet.sessions import Interrupts
 from instantly_pulumi.cli.fleet.stacks import Project, Shard, choose
 from instantly_pulumi.cli.pulumi_runner import find_pulumi_bin

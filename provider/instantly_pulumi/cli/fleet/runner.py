@@ -19,7 +19,6 @@ once), ``preview`` as ``pulumi preview``.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +37,7 @@ from pulumi.automation import (
     UpdateSummary,
 )
 
+from instantly_pulumi.cli.common import mask_credentials
 from instantly_pulumi.cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
 from instantly_pulumi.cli.fleet.stacks import Project
 
@@ -284,6 +284,7 @@ class Fleet:
 
     def _writer(self, log: TextIO) -> Callable[[str], None]:
         def write(line: str) -> None:
+            line = mask_credentials(line)  # the engine's errors may quote the backend URL
             with self._log_lock:
                 log.write(line + "\n")
                 log.flush()
@@ -342,12 +343,3 @@ class Fleet:
 def _masked(url: str | None) -> str | None:
     """A backend URL without credentials (``postgres://user:pass@host`` → ``postgres://****@host``)."""
     return mask_credentials(url) if url else url
-
-
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s\"']+@", re.IGNORECASE)
-
-
-def mask_credentials(text: str) -> str:
-    """``text`` with the user and password of every URL in it replaced by ``****``
-    (a PostgreSQL backend URL may carry a password, and Pulumi's errors quote the URL)."""
-    return _URL_CREDENTIALS.sub(lambda m: m["scheme"] + "****@", text)
