@@ -256,12 +256,12 @@ def test_serve_can_play_the_owners_who_accept_invitations(tmp_path: Path) -> Non
         control = SandboxControl(base)
         _agency, key = control.create_workspace("Agency")
         client, _ = control.create_workspace("Client")
-        with httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {key}"}) as api:
-            invite = api.post("/workspace-group-members", json={"sub_workspace_id": client["id"]}).json()
+        with api(base, key) as agency:
+            invite = agency.post("/workspace-group-members", json={"sub_workspace_id": client["id"]}).json()
             assert invite["status"] == "pending"
             statuses = []
             for _ in range(40):
-                statuses.append(api.get(f"/workspace-group-members/{invite['id']}").json()["status"])
+                statuses.append(agency.get(f"/workspace-group-members/{invite['id']}").json()["status"])
                 if statuses[-1] == "accepted":
                     break
                 time.sleep(0.1)
