@@ -230,6 +230,14 @@ def make_world(
     return world
 
 
+def update_stack_file(path: Path, config: dict[str, Any]) -> None:
+    """Merge ``config`` into a stack file's ``config:`` (creating the file if missing), keeping what
+    the CLI wrote there (encryption salt, the secret agency key)."""
+    doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+    doc.setdefault("config", {}).update(config)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
 @dataclass
 class ClientStack:
     """One client stack in its own project and backend, run by the real CLI."""
@@ -245,12 +253,7 @@ class ClientStack:
         config: dict[str, Any] = {f"{PROJECT}:{CONFIG_KEY}": client}
         if base_url:
             config["instantly:baseUrl"] = self.world.base_url
-        path = self.cli.project_dir / "stacks" / f"Pulumi.{self.name}.yaml"
-        # Keep what the CLI wrote (encryption salt, the secret agency key).
-        existing = yaml.safe_load(path.read_text()) if path.exists() else {}
-        existing = existing or {}
-        existing.setdefault("config", {}).update(config)
-        path.write_text(yaml.safe_dump(existing, sort_keys=False))
+        update_stack_file(self.cli.project_dir / "stacks" / f"Pulumi.{self.name}.yaml", config)
 
     def run(self, *args: str, step: str | None = None, check: bool = True) -> Any:
         self.world.control.clear_requests()
