@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from instantly_pulumi.cli.pulumi_runner import PulumiCLI
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 
@@ -84,10 +82,6 @@ class FleetProject:
     def locks(self) -> list[Path]:
         """Lock files left in the file backend."""
         return [p for p in (self.cli.state_dir / "backend" / ".pulumi" / "locks").rglob("*") if p.is_file()]
-
-    def api(self, world: World) -> httpx.Client:
-        """The agency acting in ``world``'s client workspace."""
-        return world.api()
 
 
 @dataclass
