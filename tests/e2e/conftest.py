@@ -196,6 +196,17 @@ class World:
             "mappings": sorted((m["tag_id"], m["resource_id"]) for m in self.list("/custom-tag-mappings")),
         }
 
+    def own_items(self) -> dict[str, list[dict[str, Any]]]:
+        """The client's members, keys, tags and tag mappings (one page of 100 each), by path, read with
+        the client's own key (which needs no group membership)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.api(self.client_key) as api:
+            for path in ("/workspace-members", "/api-keys", "/custom-tags", "/custom-tag-mappings"):
+                resp = api.get(path, params={"limit": 100})
+                resp.raise_for_status()
+                out[path] = resp.json()["items"]
+        return out
+
     def memberships(self) -> list[dict[str, Any]]:
         with self.api(as_client=False) as api:
             resp = api.get("/workspace-group-members", params={"limit": 100})
