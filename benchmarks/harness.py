@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the test helpers build client workspaces the same way the tests do
 
@@ -32,7 +30,7 @@ from instantly_pulumi.cli.demo import write_project  # noqa: E402
 from instantly_pulumi.cli.pulumi_runner import PulumiCLI, find_pulumi_bin  # noqa: E402
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT  # noqa: E402
 from instantly_sandbox.testing import Fault, SandboxProcess  # noqa: E402
-from tests.e2e.conftest import World, make_world  # noqa: E402
+from tests.e2e.conftest import World, make_world, update_stack_file  # noqa: E402
 
 LATENCY = 0.150
 """Seconds the sandbox adds to every API request during measurements."""
@@ -109,12 +107,10 @@ class Bench:
 
     def write_stack(self, project: Path, stack: str, value: dict[str, Any]) -> None:
         """Write the client value into stacks/Pulumi.<stack>.yaml, keeping what Pulumi wrote there."""
-        path = project / "stacks" / f"Pulumi.{stack}.yaml"
-        doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
-        doc.setdefault("config", {}).update(
-            {"instantly:baseUrl": self.sandbox.base_url, f"{PROJECT}:{CONFIG_KEY}": value}
+        update_stack_file(
+            project / "stacks" / f"Pulumi.{stack}.yaml",
+            {"instantly:baseUrl": self.sandbox.base_url, f"{PROJECT}:{CONFIG_KEY}": value},
         )
-        path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
     def latency(self, on: bool = True) -> None:
         """Add :data:`LATENCY` to every API request (or stop adding it)."""

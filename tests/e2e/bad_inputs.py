@@ -162,11 +162,7 @@ def _in_another_group(a: Attempt) -> None:
     control = a.world.control
     _, other_key = control.create_workspace("other agency")
     taken, _ = control.create_workspace("taken client")
-    import httpx
-
-    with httpx.Client(
-        base_url=f"{a.world.base_url}/api/v2", headers={"Authorization": f"Bearer {other_key}"}
-    ) as api:
+    with a.world.api(other_key) as api:
         api.post("/workspace-group-members", json={"sub_workspace_id": taken["id"]}).raise_for_status()
     a.client = {"workspace_id": taken["id"], "group_membership": {"wait_for_acceptance": False}}
 

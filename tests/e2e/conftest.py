@@ -196,6 +196,17 @@ class World:
             "mappings": sorted((m["tag_id"], m["resource_id"]) for m in self.list("/custom-tag-mappings")),
         }
 
+    def own_items(self) -> dict[str, list[dict[str, Any]]]:
+        """The client's members, keys, tags and tag mappings (one page of 100 each), by path, read with
+        the client's own key (which needs no group membership)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.api(self.client_key) as api:
+            for path in ("/workspace-members", "/api-keys", "/custom-tags", "/custom-tag-mappings"):
+                resp = api.get(path, params={"limit": 100})
+                resp.raise_for_status()
+                out[path] = resp.json()["items"]
+        return out
+
     def memberships(self) -> list[dict[str, Any]]:
         with self.api(as_client=False) as api:
             resp = api.get("/workspace-group-members", params={"limit": 100})
@@ -230,6 +241,14 @@ def make_world(
     return world
 
 
+def update_stack_file(path: Path, config: dict[str, Any]) -> None:
+    """Merge ``config`` into a stack file's ``config:`` (creating the file if missing), keeping what
+    the CLI wrote there (encryption salt, the secret agency key)."""
+    doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+    doc.setdefault("config", {}).update(config)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
 @dataclass
 class ClientStack:
     """One client stack in its own project and backend, run by the real CLI."""
@@ -245,12 +264,7 @@ class ClientStack:
         config: dict[str, Any] = {f"{PROJECT}:{CONFIG_KEY}": client}
         if base_url:
             config["instantly:baseUrl"] = self.world.base_url
-        path = self.cli.project_dir / "stacks" / f"Pulumi.{self.name}.yaml"
-        # Keep what the CLI wrote (encryption salt, the secret agency key).
-        existing = yaml.safe_load(path.read_text()) if path.exists() else {}
-        existing = existing or {}
-        existing.setdefault("config", {}).update(config)
-        path.write_text(yaml.safe_dump(existing, sort_keys=False))
+        update_stack_file(self.cli.project_dir / "stacks" / f"Pulumi.{self.name}.yaml", config)
 
     def run(self, *args: str, step: str | None = None, check: bool = True) -> Any:
         self.world.control.clear_requests()

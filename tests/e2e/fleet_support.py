@@ -10,13 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-import yaml
-
 from instantly_pulumi.cli.pulumi_runner import PulumiCLI
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 
-from .conftest import REPO, World, make_world
+from .conftest import REPO, World, make_world, update_stack_file
 
 FLEET = REPO / ".venv" / "bin" / "instantly-pulumi"
 
@@ -52,12 +49,10 @@ class FleetProject:
 
     def write(self, name: str, client: dict[str, Any], **config: Any) -> None:
         """Write (or merge into) stacks/Pulumi.<name>.yaml, keeping what the CLI wrote there."""
-        path = self.root / "stacks" / f"Pulumi.{name}.yaml"
-        doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
-        doc.setdefault("config", {}).update(
-            {"instantly:baseUrl": self.base_url, f"{PROJECT}:{CONFIG_KEY}": client, **config}
+        update_stack_file(
+            self.root / "stacks" / f"Pulumi.{name}.yaml",
+            {"instantly:baseUrl": self.base_url, f"{PROJECT}:{CONFIG_KEY}": client, **config},
         )
-        path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
     def environment(self, **extra: str) -> dict[str, str]:
         """The user's shell: the CLI on PATH, the backend, the passphrase, the agency key."""
@@ -87,10 +82,6 @@ class FleetProject:
     def locks(self) -> list[Path]:
         """Lock files left in the file backend."""
         return [p for p in (self.cli.state_dir / "backend" / ".pulumi" / "locks").rglob("*") if p.is_file()]
-
-    def api(self, world: World) -> httpx.Client:
-        """The agency acting in ``world``'s client workspace."""
-        return world.api()
 
 
 @dataclass

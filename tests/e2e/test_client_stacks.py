@@ -342,13 +342,7 @@ def test_destroy_leaves_the_workspace_as_before(
 
 def world_snapshot_own_key(world: World) -> dict[str, Any]:
     """The client's objects read with the client's own key (no group membership needed)."""
-    out = {}
-    with world.api(world.client_key) as api:
-        for path in ("/workspace-members", "/api-keys", "/custom-tags", "/custom-tag-mappings"):
-            resp = api.get(path, params={"limit": 100})
-            resp.raise_for_status()
-            out[path] = sorted(item["id"] for item in resp.json()["items"])
-    return out
+    return {path: sorted(item["id"] for item in items) for path, items in world.own_items().items()}
 
 
 def test_adopting_a_workspace_makes_no_duplicate_and_no_reinvite(

@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
 from instantly_pulumi.cli.demo import write_project
 from instantly_pulumi.cli.pulumi_runner import PulumiCLI
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
+from instantly_sandbox.seed import api_client
 from instantly_sandbox.testing import Fault
 
 from .conftest import InstalledCopy, count_requests, make_world
@@ -54,9 +54,7 @@ def test_a_bad_stack_file_and_a_key_without_scope_are_reported_and_the_rest_appl
     invalid["members"] = [{"email": "x@client.example", "role": "superuser"}]
     project.write("invalid", invalid)
     # The noscope stack carries its own key (a stack secret): an agency key that may only read campaigns.
-    with httpx.Client(
-        base_url=f"{project.base_url}/api/v2", headers={"Authorization": f"Bearer {project.agency[1]}"}
-    ) as api:
+    with api_client(project.base_url, project.agency[1]) as api:
         created = api.post("/api-keys", json={"name": "read-only", "scopes": ["campaigns:read"]})
         created.raise_for_status()
         read_only = created.json()["key"]

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from psycopg import sql
 
 from instantly_pulumi.cli.demo import write_project
 from instantly_pulumi.cli.pulumi_runner import PulumiCLI
+from instantly_sandbox.seed import api_client
 from instantly_sandbox.testing import Fault
 
 from .fleet_support import FleetProject, small_client
@@ -82,9 +82,7 @@ def test_state_written_by_one_process_is_read_by_another_and_secrets_stay_encryp
     outputs = json.loads(ben.run("stack", "output", "--json", "--show-secrets", stack="acme").stdout)
     key = outputs["api_keys"]["reporting"]["key"]
     assert key
-    with httpx.Client(
-        base_url=f"{project.base_url}/api/v2", headers={"Authorization": f"Bearer {key}"}
-    ) as api:
+    with api_client(project.base_url, key) as api:
         assert api.get("/campaigns", params={"limit": 1}).status_code == 200  # the minted key works
     ben.run("preview", "--expect-no-changes", stack="acme")
 

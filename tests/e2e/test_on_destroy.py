@@ -18,12 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def own_view(world: World) -> dict[str, Any]:
     """The client's members, keys, tags and tag mappings, read with the client's own key."""
-    out: dict[str, Any] = {}
-    with world.api(world.client_key) as api:
-        for path in ("/workspace-members", "/api-keys", "/custom-tags", "/custom-tag-mappings"):
-            resp = api.get(path, params={"limit": 100})
-            resp.raise_for_status()
-            out[path] = resp.json()["items"]
+    out = world.own_items()
     labels = {t["id"]: t["label"] for t in out["/custom-tags"]}
     return {
         "members": {m["email"] for m in out["/workspace-members"]},

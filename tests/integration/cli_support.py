@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+from instantly_sandbox import seed
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "instantly-pulumi"
 
@@ -65,16 +65,10 @@ class Api:
     """The API as a person with ``key`` (acting in ``workspace`` when given) calls it."""
 
     def __init__(self, base_url: str, key: str, workspace: str | None = None) -> None:
-        headers = {"Authorization": f"Bearer {key}"}
-        if workspace:
-            headers["x-as-workspace"] = workspace
-        self.http = httpx.Client(base_url=f"{base_url}/api/v2", headers=headers, timeout=30)
+        self.http = seed.api_client(base_url, key, workspace)
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        resp = self.http.post(path, json=body)
-        resp.raise_for_status()
-        result: dict[str, Any] = resp.json()
-        return result
+        return seed.post(self.http, path, body)
 
     def delete(self, path: str) -> None:
         self.http.delete(path).raise_for_status()

@@ -24,11 +24,6 @@ READ_SCOPES = [
 ]
 
 
-@pytest.fixture
-def agency(sandbox: Any, control: Any, request: pytest.FixtureRequest) -> Agency:
-    return make_agency(control, sandbox.base_url, request.node.name[-12:].replace("_", ""))
-
-
 def kinds(doc: dict[str, Any]) -> list[tuple[str, str | None]]:
     return sorted((f["kind"], f["object_id"]) for f in doc["findings"])
 

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.integration
 CLIENT = "instantly-clients:client"
 
 
-@pytest.fixture
-def agency(sandbox: Any, control: Any, request: pytest.FixtureRequest) -> Agency:
-    return make_agency(control, sandbox.base_url, request.node.name[-12:].replace("_", ""))
-
-
 def populate(agency: Agency, control: Any) -> dict[str, Any]:
     """Members (one with permissions), keys and tags (one on an account), made by hand."""
     api = agency.as_client()

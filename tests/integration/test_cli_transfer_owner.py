@@ -7,16 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests.integration.cli_support import Agency, Api, make_agency, run_cli, writes
+from tests.integration.cli_support import Agency, Api, run_cli, writes
 
 pytestmark = pytest.mark.integration
 
 CHANGE = ("POST", "/api/v2/workspaces/current/change-owner")
-
-
-@pytest.fixture
-def agency(sandbox: Any, control: Any, request: pytest.FixtureRequest) -> Agency:
-    return make_agency(control, sandbox.base_url, request.node.name[-12:].replace("_", ""))
 
 
 def owner_of(control: Any, workspace_id: str) -> tuple[str, list[tuple[str, str]]]:

@@ -3,6 +3,7 @@ a user runs them (subprocesses, a shell ``eval``), checked through the API."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -60,27 +61,34 @@ def test_serve_defaults_are_port_8787_and_a_db_under_state() -> None:
     assert ".state/sandbox/sandbox.db" in helped.stdout
 
 
-def test_serve_without_db_creates_the_default_db_in_the_current_directory(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def serving(cwd: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    """``instantly-sandbox serve --port 0 <args>`` in ``cwd``: the process and the line it printed
+    once ready; terminated (and waited for) on the way out."""
     proc = subprocess.Popen(
-        [str(BIN / "instantly-sandbox"), "serve", "--port", "0"],
-        cwd=tmp_path,
+        [str(BIN / "instantly-sandbox"), "serve", "--port", "0", *args],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         assert proc.stdout is not None
-        ready = json.loads(proc.stdout.readline())
-        assert ready["db"] == ".state/sandbox/sandbox.db"
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", ready["base_url"])
-        assert not ready["base_url"].endswith(":0")
-        assert httpx.get(f"{ready['base_url']}/_sandbox/health").json() == {"ok": True}
-        assert (tmp_path / ".state" / "sandbox" / "sandbox.db").is_file()
+        yield proc, json.loads(proc.stdout.readline())
     finally:
         proc.terminate()
         proc.wait(timeout=15)
         if proc.stdout:
             proc.stdout.close()
+
+
+def test_serve_without_db_creates_the_default_db_in_the_current_directory(tmp_path: Path) -> None:
+    with serving(tmp_path) as (proc, ready):
+        assert ready["db"] == ".state/sandbox/sandbox.db"
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", ready["base_url"])
+        assert not ready["base_url"].endswith(":0")
+        assert httpx.get(f"{ready['base_url']}/_sandbox/health").json() == {"ok": True}
+        assert (tmp_path / ".state" / "sandbox" / "sandbox.db").is_file()
     assert proc.returncode == 0
 
 
@@ -243,33 +251,20 @@ def test_seed_reports_an_api_error(own_sandbox: SandboxProcess) -> None:
 
 
 def test_serve_can_play_the_owners_who_accept_invitations(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [str(BIN / "instantly-sandbox"), "serve", "--port", "0", "--accept-invitations-after", "1"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        base = json.loads(proc.stdout.readline())["base_url"]
+    with serving(tmp_path, "--accept-invitations-after", "1") as (_proc, ready):
+        base = ready["base_url"]
         control = SandboxControl(base)
         _agency, key = control.create_workspace("Agency")
         client, _ = control.create_workspace("Client")
-        with httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {key}"}) as api:
-            invite = api.post("/workspace-group-members", json={"sub_workspace_id": client["id"]}).json()
+        with api(base, key) as agency:
+            invite = agency.post("/workspace-group-members", json={"sub_workspace_id": client["id"]}).json()
             assert invite["status"] == "pending"
             statuses = []
             for _ in range(40):
-                statuses.append(api.get(f"/workspace-group-members/{invite['id']}").json()["status"])
+                statuses.append(agency.get(f"/workspace-group-members/{invite['id']}").json()["status"])
                 if statuses[-1] == "accepted":
                     break
                 time.sleep(0.1)
         assert statuses[0] == "pending"  # not at once: after a second, as a person would
         assert statuses[-1] == "accepted"
         control.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        if proc.stdout:
-            proc.stdout.close()

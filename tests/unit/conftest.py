@@ -57,16 +57,27 @@ class FakeApi:
         return json.loads(self.calls[i].content)
 
 
+def no_wait_client(transport: httpx.BaseTransport) -> InstantlyClient:
+    """The real client over ``transport`` (with :data:`KEY` and :data:`BASE`) that never sleeps:
+    retry back-offs and throttle waits return at once."""
+    return InstantlyClient(
+        Credentials(api_key=KEY, base_url=BASE),
+        transport=transport,
+        sleep=lambda _s: None,
+        throttle=Throttle(sleep=lambda _s: None),
+    )
+
+
+def windows_hold(stamps: list[float], width: float, most: int) -> bool:
+    """Whether every window of ``width`` seconds starting at a stamp holds at most ``most`` stamps."""
+    return all(sum(1 for s in stamps if t <= s < t + width) <= most for t in stamps)
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
     """A FakeApi that every provider's client talks to."""
     api = FakeApi()
-    client = InstantlyClient(
-        Credentials(api_key=KEY, base_url=BASE),
-        transport=httpx.MockTransport(api.handler),
-        sleep=lambda _s: None,
-        throttle=Throttle(sleep=lambda _s: None),
-    )
+    client = no_wait_client(httpx.MockTransport(api.handler))
     monkeypatch.setattr("instantly_pulumi.resources._provider.client_for", lambda _creds: client)
     return api
 

@@ -12,10 +12,8 @@ import yaml
 
 from instantly_pulumi.cli import discover as d
 from instantly_pulumi.cli.workspace_reader import WorkspaceReader
-from instantly_pulumi.client import Credentials, InstantlyClient
 from instantly_pulumi.stack import parse_client
-from instantly_pulumi.throttle import Throttle
-from tests.unit.conftest import BASE, KEY, OTHER_WS, WS, FakeApi, page
+from tests.unit.conftest import OTHER_WS, WS, FakeApi, no_wait_client, page
 
 AGENCY = OTHER_WS
 C1 = "019a8c3e-0000-7000-8000-0000000000c1"
@@ -23,13 +21,7 @@ OWNER_USER = "019a8c3e-0000-7000-8000-00000000000a"
 
 
 def reader(api: FakeApi) -> WorkspaceReader:
-    client = InstantlyClient(
-        Credentials(api_key=KEY, base_url=BASE),
-        transport=httpx.MockTransport(api.handler),
-        sleep=lambda _s: None,
-        throttle=Throttle(sleep=lambda _s: None),
-    )
-    return WorkspaceReader(client)
+    return WorkspaceReader(no_wait_client(httpx.MockTransport(api.handler)))
 
 
 def workspace(request: httpx.Request) -> httpx.Response:

@@ -13,7 +13,7 @@ from instantly_pulumi import errors
 from instantly_pulumi.client import Credentials, InstantlyClient
 from instantly_pulumi.throttle import Throttle
 
-from .conftest import BASE, KEY, WS
+from .conftest import BASE, KEY, WS, windows_hold
 
 
 def make(handler: Any, sleeps: list[float] | None = None, **kw: Any) -> InstantlyClient:
@@ -269,10 +269,6 @@ def test_timeout_from_config_or_environment(monkeypatch: pytest.MonkeyPatch) -> 
         Credentials.resolve({"instantly:apiKey": "k", "instantly:timeout": "soon"})
 
 
-def _windows_hold(stamps: list[float], width: float, most: int) -> bool:
-    return all(sum(1 for s in stamps if t <= s < t + width) <= most for t in stamps)
-
-
 @pytest.mark.parametrize(("per_second", "per_minute"), [(5, 1_000), (100, 6_000), (100, 300)])
 def test_throttle_keeps_every_window_under_the_limits(per_second: int, per_minute: int) -> None:
     clock = [0.0]
@@ -286,8 +282,8 @@ def test_throttle_keeps_every_window_under_the_limits(per_second: int, per_minut
     for _ in range(min(per_minute * 2, 700)):
         throttle.acquire()
         stamps.append(clock[0])
-    assert _windows_hold(stamps, 1.0, per_second)
-    assert _windows_hold(stamps, 60.0, per_minute)
+    assert windows_hold(stamps, 1.0, per_second)
+    assert windows_hold(stamps, 60.0, per_minute)
     # ...and near them: the sustained rate is at least 80% of the tighter limit (60% for tiny limits,
     # where the one-request safety margin weighs more).
     rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
@@ -311,7 +307,7 @@ def test_throttles_sharing_a_file_share_one_budget(tmp_path: Any) -> None:
     for i in range(60):
         throttles[i % 3].acquire()
         stamps.append(clock[0])
-    assert _windows_hold(stamps, 1.0, 10)
+    assert windows_hold(stamps, 1.0, 10)
     assert stamps[-1] >= 5  # 60 requests at 9 a second: the three did not each get their own budget
 
 

@@ -15,7 +15,7 @@ import httpx
 from instantly_pulumi.client import Credentials, InstantlyClient
 from instantly_pulumi.throttle import Throttle, _cell
 
-from .conftest import BASE, KEY, WS
+from .conftest import BASE, KEY, WS, windows_hold
 
 OTHER = "019a8c3e-0000-7000-8000-0000000000ff"
 
@@ -124,11 +124,6 @@ def test_invalidations_racing_readers_never_serve_a_list_older_than_the_last_wri
     assert stale == []
 
 
-def _windows_hold(stamps: list[float], width: float, most: int) -> bool:
-    stamps = sorted(stamps)
-    return all(sum(1 for s in stamps if t <= s < t + width) <= most for t in stamps)
-
-
 def test_threads_sharing_one_throttle_lose_no_update_and_keep_the_limit() -> None:
     per_second = 50
     throttle = Throttle(per_second=per_second, per_minute=100_000)
@@ -146,7 +141,7 @@ def test_threads_sharing_one_throttle_lose_no_update_and_keep_the_limit() -> Non
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(work, range(8)))
     assert len(stamps) == 80
-    assert _windows_hold(stamps, 1.0, per_second)
+    assert windows_hold(stamps, 1.0, per_second)
     # Every acquire moved the budget on by one interval: none was lost to a race.
     interval, tolerance = _cell(per_second, 1.0)
     assert throttle._tat[0] >= begin + 80 * interval - tolerance
@@ -176,6 +171,6 @@ def test_processes_sharing_a_rate_file_keep_one_budget(tmp_path: Path) -> None:
     for p in procs:
         p.join(10)
     assert len(stamps) == 60
-    assert _windows_hold(stamps, 1.0, 40)
+    assert windows_hold(stamps, 1.0, 40)
     interval, tolerance = _cell(40, 1.0)
     assert max(stamps) - min(stamps) >= (60 - 1) * interval - tolerance - 0.01

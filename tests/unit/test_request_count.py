@@ -10,19 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from instantly_pulumi.client import Credentials, InstantlyClient
-from instantly_pulumi.throttle import Throttle
-
-from .conftest import BASE, KEY
-
-
-def client(handler: httpx.MockTransport) -> InstantlyClient:
-    return InstantlyClient(
-        Credentials(api_key=KEY, base_url=BASE),
-        transport=handler,
-        sleep=lambda _s: None,
-        throttle=Throttle(sleep=lambda _s: None),
-    )
+from .conftest import BASE, no_wait_client
 
 
 def test_requests_of_many_threads_clients_and_retries_add_up(
@@ -31,8 +19,8 @@ def test_requests_of_many_threads_clients_and_retries_add_up(
     count = tmp_path / "requests"
     monkeypatch.setenv("INSTANTLY_REQUEST_COUNT_FILE", str(count))
     answers = iter([httpx.Response(503, json={"message": "busy"})] + [httpx.Response(200, json={})] * 100)
-    first = client(httpx.MockTransport(lambda _r: next(answers)))
-    second = client(httpx.MockTransport(lambda _r: httpx.Response(200, json={})))
+    first = no_wait_client(httpx.MockTransport(lambda _r: next(answers)))
+    second = no_wait_client(httpx.MockTransport(lambda _r: httpx.Response(200, json={})))
 
     first.request("GET", "/a", operation="read", target="a")  # a 503, then a retry: two requests
     with ThreadPoolExecutor(4) as pool:
@@ -49,7 +37,7 @@ def test_requests_of_many_threads_clients_and_retries_add_up(
 def test_another_process_adds_to_the_same_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     count = tmp_path / "requests"
     monkeypatch.setenv("INSTANTLY_REQUEST_COUNT_FILE", str(count))
-    here = client(httpx.MockTransport(lambda _r: httpx.Response(200, json={})))
+    here = no_wait_client(httpx.MockTransport(lambda _r: httpx.Response(200, json={})))
     here.request("GET", "/a", operation="read", target="a")
     script = (
         "import httpx\n"
@@ -66,7 +54,7 @@ def test_another_process_adds_to_the_same_file(tmp_path: Path, monkeypatch: pyte
 def test_without_the_variable_no_file_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INSTANTLY_REQUEST_COUNT_FILE", raising=False)
     monkeypatch.chdir(tmp_path)
-    c = client(httpx.MockTransport(lambda _r: httpx.Response(200, json={})))
+    c = no_wait_client(httpx.MockTransport(lambda _r: httpx.Response(200, json={})))
     c.request("GET", "/a", operation="read", target="a")
     assert c.requests_sent == 1
     assert list(tmp_path.iterdir()) == []
