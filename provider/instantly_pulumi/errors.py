@@ -17,6 +17,7 @@
     │   └── ServerError                 5xx
     ├── AdoptionError                   an object with the natural key exists and cannot be taken over
     ├── ConvergenceError                a write could not be confirmed within its retry budget
+    ├── ReplacementError                an object was deleted to be replaced, and creating it again failed
     ├── SelfRevocationError             deleting the key the provider authenticates with
     └── AcceptanceError                 a group invitation was rejected, or not accepted in time
 
@@ -43,6 +44,7 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReplacementError",
     "SelfRevocationError",
     "ServerError",
     "StackFileError",
@@ -172,6 +174,11 @@ class ConvergenceError(InstantlyError):
             f"before the next (last: {_short(last)}). Nothing was left half-done: "
             "running `pulumi up` again is safe."
         )
+
+
+class ReplacementError(InstantlyError):
+    """The old object of a delete-first replacement (a member whose permissions change) was deleted,
+    and creating the new one failed; the message says what is gone and that ``pulumi up`` retries."""
 
 
 class SelfRevocationError(InstantlyError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import inspect
 import sys
 import types
 import typing
@@ -219,7 +220,7 @@ def _model_section(model: type[BaseModel]) -> list[str]:
     lines = [
         f"## {model.__name__}",
         "",
-        (model.__doc__ or "").strip(),
+        " ".join(inspect.cleandoc(model.__doc__ or "").split()),
         "",
         "| key | type | default | meaning |",
         "|---|---|---|---|",

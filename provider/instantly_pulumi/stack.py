@@ -18,31 +18,42 @@ value, ``instantly-clients:client``, describing the client's workspace::
         tags:
           - {label: Outbound, campaigns: [019a...], accounts: [sdr@client.example]}
 
-docs/reference/stack-file.md describes every key. :func:`load` checks the
-whole stack before a resource is registered — the client value against
-:class:`ClientSpec` (every error at once, each with its path:
-``client.members[2].role: ...``), the config keys, the stack file's own keys,
-the API key's presence and the base URL — so ``pulumi preview`` of a bad stack
-stops with no API call. :func:`main` is the Pulumi program: it reports those
-errors itself (no Python traceback, no "unhandled error" line) and declares
-the resources with :func:`declare`.
+docs/reference/stack-file.md describes every key. The keys of each entry
+(members, API keys, tags, the group membership) are derived from the
+resources' field tables (:func:`entry_keys`): a field added to a resource
+reaches the stack file, its validation and its docs with no edit here. Only
+what exists in stack files alone is declared here: ``access`` presets, a tag's
+``renamed_from``, ``campaigns`` and ``accounts``, and the client's own keys.
+
+:func:`load` checks the whole stack before a resource is registered — the
+client value against :class:`ClientSpec` (every error at once, each with its
+path: ``client.members[2].role: ...``), the config keys, the stack file's own
+keys, the API key's presence and the base URL — so ``pulumi preview`` of a bad
+stack stops with no API call. :mod:`instantly_pulumi.program` is the Pulumi
+program that uses it.
 """
 
 from __future__ import annotations
 
 import difflib
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, create_model, model_validator
+from pydantic import Field as PydanticField
 
 from instantly_pulumi import models, validation
 from instantly_pulumi.client import DEFAULT_BASE_URL, NO_KEY, check_base_url, check_timeout, setting
 from instantly_pulumi.errors import ConfigurationError, StackFileError
+from instantly_pulumi.resources._fields import Place
+from instantly_pulumi.resources._provider import InstantlyProvider
+from instantly_pulumi.resources.api_key import ApiKeyProvider
+from instantly_pulumi.resources.custom_tag import CustomTagProvider
+from instantly_pulumi.resources.sub_workspace import SubWorkspaceProvider
+from instantly_pulumi.resources.workspace_member import WorkspaceMemberProvider
 
 __all__ = [
     "CONFIG_KEY",
@@ -53,9 +64,8 @@ __all__ = [
     "GroupMembershipSpec",
     "MemberSpec",
     "TagSpec",
-    "declare",
+    "entry_keys",
     "load",
-    "main",
     "parse_client",
 ]
 
@@ -79,18 +89,17 @@ STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt"
 USER_ACTIONABLE_EXIT = 32
 """Tells the language host the program already showed its error (so Pulumi adds none)."""
 
-Email = Annotated[str, AfterValidator(validation.email)]
-Role = Annotated[str, AfterValidator(validation.role)]
-Nickname = Annotated[str, AfterValidator(validation.nickname)]
-Permissions = Annotated[list[str], AfterValidator(validation.permissions)]
-Scopes = Annotated[list[str], AfterValidator(validation.scopes)]
-KeyName = Annotated[str, AfterValidator(validation.api_key_name)]
+OnDestroy = Literal["keep", "delete"]
+Access = Literal["admin", "manager", "sdr", "viewer"]
+WorkspaceId = Annotated[str, AfterValidator(validation.workspace_id)]
 Label = Annotated[str, AfterValidator(validation.label)]
 CampaignIds = Annotated[list[str], AfterValidator(validation.campaign_ids)]
 AccountEmails = Annotated[list[str], AfterValidator(validation.account_emails)]
-WorkspaceId = Annotated[str, AfterValidator(validation.workspace_id)]
-OnDestroy = Literal["keep", "delete"]
-Access = Literal["admin", "manager", "sdr", "viewer"]
+
+INHERITED = ("adopt", "on_destroy")
+"""Entry keys that default to the client's own value of the same name."""
+
+_TYPES: dict[str, Any] = {"str": str, "bool": bool, "float": float, "list[str]": list[str]}
 
 
 class _Spec(BaseModel):
@@ -100,23 +109,42 @@ class _Spec(BaseModel):
     )
 
 
-class MemberSpec(_Spec):
+def entry_keys(
+    provider: type[InstantlyProvider], *, optional: tuple[str, ...] = (), defaults: Mapping[str, Any] = {}
+) -> type[_Spec]:
+    """The keys of a stack-file entry for one resource, derived from its field table.
+
+    Every input the table places in the entry (:attr:`Place.ENTRY`) becomes a key with the field's
+    type, validator and doc; a required field stays required unless named in ``optional`` (a
+    stack-only key can stand in for it). Keys the client also has (:data:`INHERITED`) default to the
+    client's value; ``defaults`` overrides a field's default for stack files.
+    """
+    keys: dict[str, Any] = {}
+    for f in provider.fields:
+        if f.output or f.place is not Place.ENTRY:
+            continue
+        kind: Any = _TYPES[f.type_]
+        if f.check is not None:
+            kind = Annotated[kind, AfterValidator(f.check)]
+        doc = f.doc
+        if f.name in INHERITED:
+            doc += f" In a stack file it defaults to the client's ``{f.name}``."
+        if f.required and f.name not in optional:
+            keys[f.name] = (kind, PydanticField(description=doc))
+        else:
+            default = defaults.get(f.name, None if f.name in INHERITED else f.default)
+            keys[f.name] = (kind | None, PydanticField(default, description=doc))
+    model: type[_Spec] = create_model(
+        f"{provider.__name__.removesuffix('Provider')}Keys", __base__=_Spec, **keys
+    )
+    return model
+
+
+class MemberSpec(entry_keys(WorkspaceMemberProvider, optional=("role",))):  # type: ignore[misc]
     """A person with access to the client workspace: an ``access`` preset, or a role (and permissions)."""
 
-    email: Email
-    """The member's email; their identity (changing it replaces the member)."""
     access: Access | None = None
     """A preset from the access matrix (docs/reference/access-presets.md): sets role and permissions."""
-    role: Role | None = None
-    """``admin``, ``editor`` or ``view`` (owner and client roles cannot be granted through the API)."""
-    nickname: Nickname | None = None
-    """A private nickname shown to the workspace owner (80 characters at most)."""
-    permissions: Permissions | None = None
-    """Fine-grained permissions (e.g. ``campaigns.view``); changing them replaces the member."""
-    adopt: bool | None = None
-    """Take over an existing member with this email; defaults to the client's ``adopt``."""
-    on_destroy: OnDestroy | None = None
-    """``keep`` or ``delete`` on destroy; defaults to the client's, else keep if adopted."""
 
     @model_validator(mode="after")
     def _role_or_access(self) -> MemberSpec:
@@ -134,58 +162,43 @@ class MemberSpec(_Spec):
         if self.access is not None:
             role, perms = models.ACCESS_PRESETS[self.access]
             return role, list(perms) if perms is not None else None
-        assert self.role is not None
-        return self.role, self.permissions
+        return str(self.role), self.permissions
 
 
-class ApiKeySpec(_Spec):
-    """An API key of the client workspace; its value is exported as a secret."""
-
-    name: KeyName
-    """The key's name; unique within the stack (it names the Pulumi resource)."""
-    scopes: Scopes
-    """The key's scopes, least privilege (e.g. ``campaigns:read``); a change replaces the key."""
-    rotation: str | None = None
-    """Any value; changing it rotates the key (a new key is created before the old is deleted)."""
-    allow_full_access: bool = False
-    """Must be true for a key with any ``all:*`` scope."""
-    on_destroy: OnDestroy | None = None
-    """``keep`` or ``delete`` on destroy; defaults to the client's, else delete."""
+class ApiKeySpec(entry_keys(ApiKeyProvider)):  # type: ignore[misc]
+    """An API key of the client workspace; its value is exported as a secret. Its ``name`` is unique
+    within the stack (it names the Pulumi resource): a new name is a new key."""
 
     @model_validator(mode="after")
     def _least_privilege(self) -> ApiKeySpec:
-        validation.full_access(self.scopes, self.allow_full_access)
+        validation.full_access(self.scopes, bool(self.allow_full_access))
         return self
 
 
-class TagSpec(_Spec):
+class TagSpec(entry_keys(CustomTagProvider)):  # type: ignore[misc]
     """A custom tag and the campaigns and email accounts that carry it."""
 
-    label: Label
-    """The tag's label, unique in the workspace after trimming."""
-    description: str | None = None
-    """Free text shown with the tag."""
-    campaigns: CampaignIds = Field(default_factory=list)
+    renamed_from: Label | None = None
+    """The label this tag had until now: the same tag is renamed in place (same id, its campaigns and
+    accounts keep it). Without it a new label is a new tag. Remove it after the rename is applied."""
+    campaigns: CampaignIds = PydanticField(default_factory=list)
     """Campaign ids to tag."""
-    accounts: AccountEmails = Field(default_factory=list)
+    accounts: AccountEmails = PydanticField(default_factory=list)
     """Email accounts to tag (accounts are identified by their email)."""
-    adopt: bool | None = None
-    """Take over an existing tag with this label (and its assignments); defaults to the client's ``adopt``."""
-    on_destroy: OnDestroy | None = None
-    """``keep`` or ``delete`` on destroy (the tag and what the stack assigned); defaults as members."""
+
+    @model_validator(mode="after")
+    def _renamed_from_another(self) -> TagSpec:
+        if self.renamed_from is not None and self.renamed_from.strip() == str(self.label).strip():
+            raise ValueError("renamed_from is the label itself: remove it, or give the tag's old label")
+        return self
 
 
-class GroupMembershipSpec(_Spec):
-    """The client workspace's membership in the agency's workspace group."""
+_GroupMembershipKeys = entry_keys(SubWorkspaceProvider, defaults={"wait_for_acceptance": True})
 
-    wait_for_acceptance: bool = True
-    """Wait, during ``pulumi up``, until the client's owner accepts the invitation (default: yes)."""
-    acceptance_timeout: Annotated[float, AfterValidator(validation.positive_seconds)] | None = None
-    """Seconds to wait for acceptance (default 300)."""
-    adopt: bool | None = None
-    """Take over an existing membership; defaults to the client's ``adopt``."""
-    on_destroy: OnDestroy | None = None
-    """``keep`` or ``delete`` on destroy; defaults to the client's, else keep if adopted."""
+
+class GroupMembershipSpec(_GroupMembershipKeys):  # type: ignore[misc,valid-type]
+    """The client workspace's membership in the agency's workspace group (the agency key's workspace
+    is the group's admin)."""
 
 
 class ClientSpec(_Spec):
@@ -201,19 +214,33 @@ class ClientSpec(_Spec):
     """What destroy does with every object unless it says otherwise; default: keep what was adopted."""
     group_membership: GroupMembershipSpec | None = None
     """Invite the workspace into the agency's group (the agency key's workspace is the admin)."""
-    members: list[MemberSpec] = Field(default_factory=list)
+    members: list[MemberSpec] = PydanticField(default_factory=list)
     """Members of the client workspace, by email."""
-    api_keys: list[ApiKeySpec] = Field(default_factory=list)
+    api_keys: list[ApiKeySpec] = PydanticField(default_factory=list)
     """API keys of the client workspace."""
-    tags: list[TagSpec] = Field(default_factory=list)
+    tags: list[TagSpec] = PydanticField(default_factory=list)
     """Tags of the client workspace and their assignments."""
 
     @model_validator(mode="after")
     def _unique_natural_keys(self) -> ClientSpec:
         _unique("members", [m.email.lower() for m in self.members], "email")
         _unique("api_keys", [k.name for k in self.api_keys], "name")
-        _unique("tags", [t.label for t in self.tags], "label")
+        _unique("tags", [t.label.strip() for t in self.tags], "label")
+        renamed = [t.renamed_from.strip() for t in self.tags if t.renamed_from is not None]
+        _unique("tags", renamed, "renamed_from")
+        labels = {t.label.strip() for t in self.tags}
+        for i, tag in enumerate(self.tags):
+            if tag.renamed_from is not None and tag.renamed_from.strip() in labels:
+                raise ValueError(
+                    f"tags[{i}].renamed_from {tag.renamed_from!r} is the label of another tag of this stack: "
+                    "a tag can be renamed only from a label that is no longer declared"
+                )
         return self
+
+    def inherited(self, entry: Any, name: str) -> Any:
+        """An entry's value of an :data:`INHERITED` key, else the client's."""
+        own = getattr(entry, name, None)
+        return getattr(self, name) if own is None else own
 
 
 def _unique(field: str, keys: list[str], what: str) -> None:
@@ -339,128 +366,3 @@ def load(config: Mapping[str, Any], stack_file: Path | None = None) -> ClientSpe
     if problems:
         raise StackFileError("\n".join(problems))
     return client
-
-
-def _stack_file() -> Path | None:
-    import pulumi
-
-    root = Path(pulumi.get_root_directory() or ".")
-    try:
-        project = yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError):
-        project = {}
-    folder = root / str(project.get("stackConfigDir") or ".")
-    return folder / f"Pulumi.{pulumi.get_stack()}.yaml"
-
-
-def main() -> None:
-    """The Pulumi program of every client stack: check, declare, export."""
-    import pulumi
-    from pulumi.runtime.config import CONFIG
-
-    try:
-        client = load(dict(CONFIG.get()), _stack_file())
-    except ConfigurationError as exc:
-        pulumi.log.error(str(exc))
-        sys.exit(USER_ACTIONABLE_EXIT)
-    for name, value in declare(client).items():
-        pulumi.export(name, value)
-
-
-def declare(client: ClientSpec) -> dict[str, Any]:
-    """Declare the client's resources; return the values the program exports.
-
-    Resource names derive from natural keys (email, key name, tag label) so
-    that reordering the file changes nothing.
-    """
-    # Imported here so that parsing a stack file needs no Pulumi engine.
-    import pulumi
-
-    from instantly_pulumi import ApiKey, CustomTag, SubWorkspace, TagAssignment, WorkspaceMember
-
-    ws = client.workspace_id
-    exports: dict[str, Any] = {"workspace_id": ws}
-    common = {"workspace_id": ws, "allow_agency_workspace": client.agency_workspace}
-
-    def on_destroy(own: str | None) -> str | None:
-        return own or client.on_destroy
-
-    def adopt(own: bool | None) -> bool:
-        return client.adopt if own is None else own
-
-    opts = pulumi.ResourceOptions()
-    if client.group_membership is not None:
-        gm = client.group_membership
-        membership = SubWorkspace(
-            "group-membership",
-            sub_workspace_id=ws,
-            wait_for_acceptance=gm.wait_for_acceptance,
-            acceptance_timeout=gm.acceptance_timeout,
-            adopt=adopt(gm.adopt),
-            on_destroy=on_destroy(gm.on_destroy),
-        )
-        exports["group_membership"] = {"id": membership.id, "status": membership.status}
-        # Acting as the client (x-as-workspace) needs an accepted membership, so the rest comes after
-        # it; a membership still pending when the wait runs out stops them (they would be refused).
-        opts = pulumi.ResourceOptions(depends_on=[membership])
-
-    members = {}
-    for m in client.members:
-        role, permissions = m.granted
-        member = WorkspaceMember(
-            f"member-{m.email.lower()}",
-            email=m.email,
-            role=role,
-            nickname=m.nickname,
-            permissions=permissions,
-            adopt=adopt(m.adopt),
-            on_destroy=on_destroy(m.on_destroy),
-            opts=opts,
-            **common,
-        )
-        members[m.email] = {"id": member.id, "role": role, "accepted": member.accepted}
-    exports["members"] = members
-
-    keys = {}
-    for k in client.api_keys:
-        key = ApiKey(
-            f"key-{k.name}",
-            name=k.name,
-            scopes=k.scopes,
-            rotation=k.rotation,
-            allow_full_access=k.allow_full_access,
-            on_destroy=on_destroy(k.on_destroy),
-            opts=opts,
-            **common,
-        )
-        keys[k.name] = {"id": key.id, "scopes": k.scopes, "key": key.key}  # secret where it is born
-    exports["api_keys"] = keys
-
-    tags = {}
-    for t in client.tags:
-        tag = CustomTag(
-            f"tag-{t.label}",
-            label=t.label,
-            description=t.description,
-            adopt=adopt(t.adopt),
-            on_destroy=on_destroy(t.on_destroy),
-            opts=opts,
-            **common,
-        )
-        tagged: dict[str, Any] = {"id": tag.id}
-        for resource_type, ids in (("campaign", t.campaigns), ("account", t.accounts)):
-            if ids:
-                TagAssignment(
-                    f"tag-{t.label}-{resource_type}s",
-                    tag_id=tag.id,
-                    resource_type=resource_type,
-                    resource_ids=ids,
-                    adopt=adopt(t.adopt),
-                    on_destroy=on_destroy(t.on_destroy),
-                    opts=opts,
-                    **common,
-                )
-                tagged[f"{resource_type}s"] = ids
-        tags[t.label] = tagged
-    exports["tags"] = tags
-    return exports

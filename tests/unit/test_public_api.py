@@ -32,6 +32,7 @@ def test_exported_names_are_pinned() -> None:
         "PaymentRequiredError",
         "PermissionDeniedError",
         "RateLimitError",
+        "ReplacementError",
         "SelfRevocationError",
         "ServerError",
         "StackFileError",

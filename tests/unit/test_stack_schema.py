@@ -16,7 +16,6 @@ from instantly_pulumi.stack import (
     CONFIG_KEY,
     PROJECT,
     ClientSpec,
-    MemberSpec,
     check_config_keys,
     check_stack_file,
     load,
@@ -145,7 +144,7 @@ def messages(raw: dict[str, Any]) -> str:
         ),
         (
             {"workspace_id": WS, "tags": [{"label": "x", "on_destroy": "archive"}]},
-            "client.tags[0].on_destroy: Input should be 'keep' or 'delete'",
+            "client.tags[0].on_destroy: 'archive' must be 'keep' or 'delete'",
         ),
         (
             {"workspace_id": WS, "group_membership": {"acceptance_timeout": 0}},
@@ -176,19 +175,39 @@ def test_all_errors_are_reported_at_once() -> None:
     assert "client.typo: unknown key" in text
 
 
-def test_rules_are_the_providers_own() -> None:
-    # The schema wraps the very validators the resources run at preview: one place for each rule.
-    from instantly_pulumi import stack, validation
-    from instantly_pulumi.resources.workspace_member import WorkspaceMemberProvider
+@pytest.mark.parametrize(
+    ("spec", "provider"),
+    [
+        ("MemberSpec", "WorkspaceMember"),
+        ("ApiKeySpec", "ApiKey"),
+        ("TagSpec", "CustomTag"),
+        ("GroupMembershipSpec", "SubWorkspace"),
+    ],
+)
+def test_entry_keys_are_the_field_tables_own(spec: str, provider: str) -> None:
+    # The stack file restates no field: every input the table places in an entry is a key with the
+    # table's doc and the very validator the resource runs at preview; nothing else is, but the keys
+    # that exist in stack files alone.
+    import instantly_pulumi
+    from instantly_pulumi import stack
+    from instantly_pulumi.resources._fields import Place
 
-    fields = WorkspaceMemberProvider.by_name
-    for name, alias, rule in (
-        ("role", stack.Role, validation.role),
-        ("nickname", stack.Nickname, validation.nickname),
-    ):
-        assert fields[name].check is rule
-        assert alias.__metadata__[0].func is rule
-        assert alias in typing.get_args(MemberSpec.model_fields[name].annotation)
+    model = getattr(stack, spec)
+    fields = getattr(instantly_pulumi, provider).provider_class.fields
+    entry = [f for f in fields if not f.output and f.place is Place.ENTRY]
+    stack_only = {"access", "renamed_from", "campaigns", "accounts"}
+    assert [n for n in model.model_fields if n not in stack_only] == [f.name for f in entry]
+    for f in entry:
+        info = model.model_fields[f.name]
+        assert info.description is not None
+        assert info.description.startswith(f.doc)
+        if f.check is not None:
+            # pydantic keeps a required key's validators in its metadata, an optional one's in the union
+            found = [*info.metadata]
+            for arg in typing.get_args(info.annotation):
+                found += getattr(arg, "__metadata__", ())
+            validators = [getattr(m, "func", None) for m in found]
+            assert f.check in validators, f.name
 
 
 @pytest.mark.parametrize("preset", sorted(models.ACCESS_PRESETS))

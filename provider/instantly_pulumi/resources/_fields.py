@@ -26,6 +26,7 @@ __all__ = [
     "WORKSPACE_ID",
     "Change",
     "Field",
+    "Place",
     "casefold",
     "trimmed",
 ]
@@ -37,13 +38,26 @@ class Change(enum.Enum):
     PATCH = "patch"
     """Changes in place through the API's PATCH."""
     REPLACE = "replace"
-    """Replaces the object (the API cannot change it): the new one is created before the old is deleted."""
+    """Replaces the object (the API cannot change it). The new one is created before the old is
+    deleted, unless both would have the same natural key in the same workspace (a member whose
+    permissions change): then the old one is deleted first, since the API refuses a duplicate."""
     RECORD = "record"
     """Only recorded in Pulumi's state: steers the provider, no API call."""
     IGNORE = "ignore"
     """Not compared at all: how the object came under management, not part of it."""
     CUSTOM = "custom"
     """The resource's own update handles it (e.g. a set of assignments)."""
+
+
+class Place(enum.Enum):
+    """Where an input's value comes from in a client stack file (``stacks/Pulumi.<client>.yaml``)."""
+
+    ENTRY = "entry"
+    """A key of the object's own entry (``members[2].role``), with the field's name and validation."""
+    CLIENT = "client"
+    """The client's own value (every object of the stack shares it: ``workspace_id``)."""
+    PROGRAM = "program"
+    """Computed by the program from other keys (a tag assignment's ``tag_id`` is its tag's id)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,12 @@ class Field:
     """Raises ValueError (with what to do) for a bad value; runs at preview."""
     norm: Callable[[Any], Any] | None = None
     """The form two values are compared in (emails by case, labels trimmed)."""
+    place: Place = Place.ENTRY
+    """Where a stack file sets this input (inputs only)."""
+    examples: tuple[Any, ...] = ()
+    """Valid values, for the docs and for the change matrix's edits (at least two for an entry key)."""
+    notice: str = ""
+    """What a person notices when this input changes on a live object (docs/reference/changes.md)."""
 
     @property
     def output(self) -> bool:
@@ -109,6 +129,9 @@ WORKSPACE_ID = Field(
     "Act in this (client) workspace through ``x-as-workspace``; None for the key's own. A change replaces.",
     Change.REPLACE,
     check=lambda v: None if v is None else validation.workspace_id(v),
+    place=Place.CLIENT,
+    notice="the object is made anew in the other workspace (members are invited there); in the old one, "
+    "what the stack created is deleted and what it adopted is left as it is",
 )
 ADOPT = Field(
     "adopt",
@@ -116,6 +139,8 @@ ADOPT = Field(
     Change.IGNORE,
     type_="bool",
     default=False,
+    examples=(True, False),
+    notice="nothing: it says how an object first came under management, and it is not compared afterwards",
 )
 ON_DESTROY = Field(
     "on_destroy",
@@ -123,6 +148,9 @@ ON_DESTROY = Field(
     "Default: keep what was adopted, delete what was created. Run ``pulumi up`` after changing it.",
     Change.RECORD,
     check=validation.on_destroy,
+    examples=("keep", "delete"),
+    notice="nothing now: it decides what a later `pulumi destroy`, or removing the object from the file, "
+    "does",
 )
 ADOPTED = Field(
     "adopted",
@@ -136,4 +164,7 @@ ALLOW_AGENCY = Field(
     Change.RECORD,
     type_="bool",
     default=False,
+    place=Place.CLIENT,
+    examples=(True, False),
+    notice="nothing: only recorded (it lets a stack manage the agency's own workspace)",
 )

@@ -5,6 +5,9 @@ handing them the gRPC context, and turns any exception into
 ``Exception calling application: <message>``. Two things need the context:
 
 * an error the user should read as it is (no prefix): ``context.abort``;
+* a note for the user about one resource (an adoption, a member invited
+  again) belongs under that resource in Pulumi's diagnostics: :func:`note`
+  sends it to the engine's log with the URN of the request being served;
 * a create or update that *did* something before it failed — a group
   invitation that was sent but not accepted in time — must stay in Pulumi's
   state, so the next ``pulumi up`` continues it and ``destroy`` revokes it.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from typing import Any, NoReturn
 
 import grpc
@@ -38,6 +42,61 @@ def _context() -> grpc.ServicerContext | None:
             return candidate
         frame = frame.f_back  # type: ignore[assignment]
     return None
+
+
+def request_urn() -> str | None:
+    """The URN of the resource whose gRPC request the calling thread serves (None outside one).
+
+    Every provider request of the dynamic-provider protocol (check, diff, create, read, update,
+    delete) carries the resource's URN, which names the stack: ``urn:pulumi:<stack>::<project>::…``.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        if isinstance(frame.f_locals.get("context"), grpc.ServicerContext):
+            urn = getattr(frame.f_locals.get("request"), "urn", None)
+            return urn if isinstance(urn, str) and urn else None
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def stack_of(urn: str) -> str | None:
+    """The stack named by a URN (``urn:pulumi:acme::instantly-clients::…`` → ``acme``)."""
+    parts = urn.split("::", 1)[0].split(":")
+    return parts[2] if len(parts) == 3 and parts[:2] == ["urn", "pulumi"] and parts[2] else None
+
+
+_ENGINE: dict[str, Any] = {}
+_ENGINE_LOCK = threading.Lock()
+
+
+def _engine() -> Any:
+    """A client of the engine's log service (its address is the provider process's argument)."""
+    with _ENGINE_LOCK:
+        if "stub" not in _ENGINE:
+            from pulumi.runtime.proto import engine_pb2_grpc
+
+            address = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+            _ENGINE["stub"] = engine_pb2_grpc.EngineStub(grpc.insecure_channel(address)) if address else None
+        return _ENGINE["stub"]
+
+
+def note(message: str, *, warning: bool = False) -> None:
+    """Show ``message`` in Pulumi's diagnostics under the resource being served (preview and up).
+
+    Outside a gRPC request (unit tests, direct use) the message goes to stderr.
+    """
+    urn = request_urn()
+    engine = _engine() if urn else None
+    if urn and engine is not None:
+        from pulumi.runtime.proto import engine_pb2
+
+        severity = engine_pb2.WARNING if warning else engine_pb2.INFO
+        try:
+            engine.Log(engine_pb2.LogRequest(severity=severity, message=message, urn=urn), timeout=10)
+            return
+        except grpc.RpcError:
+            pass  # the engine is going away: stderr still reaches its log
+    print(message, file=sys.stderr, flush=True)
 
 
 def fail(exc: BaseException) -> NoReturn:

@@ -45,10 +45,12 @@ from instantly_pulumi.errors import (
     NotFoundError,
     PaymentRequiredError,
     PermissionDeniedError,
+    ReplacementError,
 )
-from instantly_pulumi.resources import _grpc
+from instantly_pulumi.resources import _grpc, _replacement, _stack_config
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ADOPTED, Change, Field
+from instantly_pulumi.resources._replacement import Replacement
 
 _CONFIG_KEYS = ("instantly:apiKey", "instantly:baseUrl", "instantly:timeout")
 _SURFACED = ("check", "diff", "create", "read", "update", "delete")
@@ -133,8 +135,9 @@ class InstantlyProvider(ResourceProvider):
 
     @property
     def credentials(self) -> Credentials:
-        """Stack config first, then INSTANTLY_API_KEY / INSTANTLY_BASE_URL."""
-        return Credentials.resolve(self._config)
+        """Stack config first, then INSTANTLY_API_KEY / INSTANTLY_BASE_URL — the stack's config as it
+        is now, even in a refresh or destroy, where the engine replays the one saved in the state."""
+        return Credentials.resolve(_stack_config.current(self._config, _CONFIG_KEYS))
 
     @property
     def client(self) -> InstantlyClient:
@@ -163,6 +166,7 @@ class InstantlyProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate at preview; reads only for what changed (a no-op preview makes no request)."""
+        _stack_config.program_ran()
         self.credentials  # noqa: B018 — a missing key or bad base URL fails here, before any call
         failures: list[CheckFailure] = []
         for f in self.fields:
@@ -184,6 +188,8 @@ class InstantlyProvider(ResourceProvider):
             failures += self.validate(news)
         if not failures:
             failures += self.check_live(olds, news)
+        if not failures and not olds:
+            self.announce(news)
         return CheckResult(news, failures)
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
@@ -193,6 +199,32 @@ class InstantlyProvider(ResourceProvider):
     def check_live(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
         """Rules that need a read; called only when every field is valid."""
         return self.check_agency_workspace(olds, news)
+
+    def announce(self, news: Mapping[str, Any]) -> None:
+        """Say in the preview whether a new object with ``adopt`` will be taken over or created.
+
+        Pulumi shows both as ``+ create``; a person needs to know which one sends an invitation.
+        One listing per collection and process (shared with refresh's reads).
+        """
+        key = self.natural_key
+        if not news.get("adopt") or key is None or any(has_unknown(v) for v in news.values()):
+            return
+        if _replacement.is_planned(self.replacement_key(news)):
+            return  # the object being replaced: diff has said what happens to it
+        try:
+            existing = next((o for o in self.listed(news) if self.matches(o, news) and self.alive(o)), None)
+        except (PermissionDeniedError, NotFoundError):
+            return  # not readable yet (a group invitation still pending): decided at `up`
+        what = f"{self.kind} {self.label(news)}"
+        if existing is None:
+            _grpc.note(f"adopt: no {what} exists yet, so `pulumi up` {self.creates_verb} it")
+            return
+        changes = self.patch_body(existing, news)
+        then = f"; one update sets {', '.join(changes)}" if changes else "; nothing is written"
+        _grpc.note(f"adopt: {what} exists ({existing.get('id')}): `pulumi up` takes it over as it is{then}")
+
+    creates_verb: ClassVar[str] = "creates"
+    """How messages say that a new object comes to exist (``invites`` for a member)."""
 
     def own_workspace(self) -> str | None:
         """The API key's own workspace id (one read per process), None when the key may not read it."""
@@ -222,7 +254,7 @@ class InstantlyProvider(ResourceProvider):
     # -- diff ------------------------------------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Compare old outputs with new inputs as the field table says."""
+        """Compare old outputs with new inputs as the field table says; say what a replacement means."""
         changed = [
             f.name
             for f in self.fields
@@ -231,7 +263,33 @@ class InstantlyProvider(ResourceProvider):
             and (is_unknown(news.get(f.name)) or not f.same(olds.get(f.name), news.get(f.name)))
         ]
         replaces = [name for name in changed if self.by_name[name].change is Change.REPLACE]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        first = bool(replaces) and self.deletes_first(replaces)
+        if first:
+            _replacement.planned(
+                self.replacement_key(olds), Replacement(tuple(replaces), bool(olds.get(ADOPTED.name)))
+            )
+        if replaces:
+            notices = [self.by_name[name].notice for name in replaces if self.by_name[name].notice]
+            _grpc.note(
+                f"{self.kind} {self.label(olds)}: {', '.join(replaces)} cannot change in place"
+                + (f": {notices[0]}" if notices else ""),
+                warning=first,
+            )
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=first)
+
+    def deletes_first(self, replaces: list[str]) -> bool:
+        """Whether a replacement must delete the old object before creating the new one: both would
+        have the same natural key in the same workspace, which the API refuses as a duplicate."""
+        key = self.natural_key
+        return key is not None and key.name not in replaces and "workspace_id" not in replaces
+
+    def replacement_key(self, props: Mapping[str, Any]) -> _replacement.Key:
+        """What identifies an object across the delete and create of its replacement."""
+        key = self.natural_key
+        value = props.get(key.name) if key is not None else None
+        if key is not None and key.norm is not None:
+            value = key.norm(value)
+        return (self.kind, str(value), self.acting_workspace(props))
 
     # -- the outputs --------------------------------------------------------------------------------
 
@@ -328,14 +386,29 @@ class InstantlyProvider(ResourceProvider):
     # -- create -------------------------------------------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Adopt by natural key (with ``adopt``), else create; a lost create is found, not repeated."""
-        if props.get("adopt") and self.natural_key is not None:
+        """Adopt by natural key (with ``adopt``), else create; a lost create is found, not repeated.
+
+        The second half of a delete-first replacement never adopts (the old object is gone) and
+        inherits whether the old one was adopted.
+        """
+        replacing = _replacement.take_deleted(self.replacement_key(props)) if self.natural_key else None
+        if replacing is None and props.get("adopt") and self.natural_key is not None:
             existing = self.find(props)
             if existing is not None:
                 obj = self.adopt(existing, props)
                 return CreateResult(obj["id"], self.outs(props, obj, adopted=True))
-        obj, adopted = self.create_object(props)
+        try:
+            obj, adopted = self.create_object(props)
+        except InstantlyError as exc:
+            if replacing is None:
+                raise
+            raise ReplacementError(
+                f"{self.kind} {self.target(props)} was removed so that {', '.join(replacing.fields)} could "
+                f"change, and creating it again failed: {exc}. Nothing else was changed; once the cause is "
+                f"fixed, `pulumi up` {self.creates_verb} it again (the stack still declares it)"
+            ) from None
         self.client.invalidate(self.path, self.acting_workspace(props))
+        adopted = adopted or (replacing is not None and replacing.adopted)
         return CreateResult(obj["id"], self.outs(props, obj, adopted=adopted))
 
     def create_object(self, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -488,10 +561,16 @@ class InstantlyProvider(ResourceProvider):
         return bool(props.get(ADOPTED.name))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """DELETE until confirmed gone (already gone is fine) — or nothing, for what is kept."""
-        if self.keeps(props):
+        """DELETE until confirmed gone (already gone is fine) — or nothing, for what is kept.
+
+        The first half of a delete-first replacement deletes even what ``destroy`` would keep.
+        """
+        replacing = _replacement.take_planned(self.replacement_key(props)) if self.natural_key else None
+        if replacing is None and self.keeps(props):
             return
         self.delete_object(id_, props)
+        if replacing is not None:
+            _replacement.deleted(self.replacement_key(props), replacing)
 
     def delete_object(self, id_: str, props: Mapping[str, Any]) -> None:
         """DELETE ``id_``; an ambiguous failure is checked by reading whether it is gone."""

@@ -53,6 +53,9 @@ class ApiKeyProvider(InstantlyProvider):
             required=True,
             api=True,
             check=validation.api_key_name,
+            examples=("crm-sync", "crm-sync-v2"),
+            notice="a new key under the new name: its value changes (`pulumi stack output --show-secrets`); "
+            "the old key is revoked once the new one exists",
         ),
         Field(
             "scopes",
@@ -63,11 +66,17 @@ class ApiKeyProvider(InstantlyProvider):
             as_set=True,
             api=True,
             check=validation.scopes,
+            examples=(["campaigns:read"], ["campaigns:read", "leads:read"]),
+            notice="a new key with the new scopes: whoever uses the key needs its new value; the old key is "
+            "revoked once the new one exists",
         ),
         Field(
             "rotation",
             "Any value; changing it rotates the key (a new key before the old is deleted).",
             Change.REPLACE,
+            examples=("2026-11", "2026-12"),
+            notice="the key is rotated: a new value to hand out; the old value stops working once the new "
+            "key exists",
         ),
         Field(
             "allow_full_access",
@@ -75,6 +84,8 @@ class ApiKeyProvider(InstantlyProvider):
             Change.RECORD,
             type_="bool",
             default=False,
+            examples=(True, False),
+            notice="nothing: only recorded (it is checked when the scopes change)",
         ),
         WORKSPACE_ID,
         ALLOW_AGENCY,

@@ -28,7 +28,7 @@ from instantly_pulumi import validation
 from instantly_pulumi.errors import AcceptanceError, ApiError, ConflictError
 from instantly_pulumi.resources import _grpc
 from instantly_pulumi.resources._converge import Attempts
-from instantly_pulumi.resources._fields import ADOPT, ADOPTED, ON_DESTROY, Change, Field
+from instantly_pulumi.resources._fields import ADOPT, ADOPTED, ON_DESTROY, Change, Field, Place
 from instantly_pulumi.resources._provider import InstantlyProvider, failure
 from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
@@ -44,6 +44,7 @@ class SubWorkspaceProvider(InstantlyProvider):
     """Workspace group memberships through ``/api/v2/workspace-group-members``."""
 
     kind = "group membership"
+    creates_verb = "invites"
     path = "/workspace-group-members"
     fields = (
         Field(
@@ -54,6 +55,9 @@ class SubWorkspaceProvider(InstantlyProvider):
             natural_key=True,
             api=True,
             check=validation.workspace_id,
+            place=Place.PROGRAM,
+            notice="the other workspace is invited into the agency's group (its owner must accept); the old "
+            "membership ends if the stack created it",
         ),
         Field(
             "wait_for_acceptance",
@@ -61,6 +65,8 @@ class SubWorkspaceProvider(InstantlyProvider):
             Change.RECORD,
             type_="bool",
             default=False,
+            examples=(True, False),
+            notice="nothing now: it only decides whether a `pulumi up` waits for a pending invitation",
         ),
         Field(
             "acceptance_timeout",
@@ -69,6 +75,8 @@ class SubWorkspaceProvider(InstantlyProvider):
             Change.RECORD,
             type_="float",
             check=validation.positive_seconds,
+            examples=(300.0, 600.0),
+            notice="nothing now: it only bounds how long a `pulumi up` waits for acceptance",
         ),
         ADOPT,
         ON_DESTROY,

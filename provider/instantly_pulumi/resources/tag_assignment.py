@@ -22,7 +22,15 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 from instantly_pulumi import models, validation
 from instantly_pulumi.errors import NotFoundError, PermissionDeniedError
 from instantly_pulumi.resources._converge import Attempts, converge
-from instantly_pulumi.resources._fields import ADOPT, ALLOW_AGENCY, ON_DESTROY, WORKSPACE_ID, Change, Field
+from instantly_pulumi.resources._fields import (
+    ADOPT,
+    ALLOW_AGENCY,
+    ON_DESTROY,
+    WORKSPACE_ID,
+    Change,
+    Field,
+    Place,
+)
 from instantly_pulumi.resources._provider import InstantlyProvider, failure, has_unknown, is_unknown
 from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
@@ -47,6 +55,9 @@ class TagAssignmentProvider(InstantlyProvider):
             Change.REPLACE,
             required=True,
             check=validation.tag_id,
+            place=Place.PROGRAM,
+            notice="the campaigns or accounts move to the other tag (a tag renamed without `renamed_from:` "
+            "is a new tag): they lose the old tag and get the new one",
         ),
         Field(
             "resource_type",
@@ -54,6 +65,9 @@ class TagAssignmentProvider(InstantlyProvider):
             Change.REPLACE,
             required=True,
             check=validation.resource_type,
+            place=Place.PROGRAM,
+            notice="set by the stack file's key (`campaigns:` or `accounts:`): moving ids from one key to "
+            "the other untags the one kind and tags the other",
         ),
         Field(
             "resource_ids",
@@ -62,6 +76,9 @@ class TagAssignmentProvider(InstantlyProvider):
             type_="list[str]",
             required=True,
             as_set=True,
+            place=Place.PROGRAM,
+            notice="the added campaigns or accounts get the tag and the removed ones lose it (one call "
+            "each); the others are untouched",
         ),
         WORKSPACE_ID,
         ALLOW_AGENCY,

@@ -30,6 +30,7 @@ class WorkspaceMemberProvider(InstantlyProvider):
     """Workspace members through ``/api/v2/workspace-members``."""
 
     kind = "workspace member"
+    creates_verb = "invites"
     path = "/workspace-members"
     fields = (
         Field(
@@ -41,6 +42,9 @@ class WorkspaceMemberProvider(InstantlyProvider):
             api=True,
             check=validation.email,
             norm=casefold,
+            examples=("ana@client.example", "ana.new@client.example"),
+            notice="a different person: the new email gets an invitation it must accept; the old one "
+            "loses access (or, if it was adopted, stays as it is)",
         ),
         Field(
             "role",
@@ -49,6 +53,8 @@ class WorkspaceMemberProvider(InstantlyProvider):
             required=True,
             api=True,
             check=validation.role,
+            examples=("editor", "view", "admin"),
+            notice="the new role applies at once; no email, nothing to accept",
         ),
         Field(
             "nickname",
@@ -56,16 +62,21 @@ class WorkspaceMemberProvider(InstantlyProvider):
             Change.PATCH,
             api=True,
             check=validation.nickname,
+            examples=("Ana", "Ana (SDR lead)"),
+            notice="the workspace owner sees the new nickname; the member notices nothing",
         ),
         Field(
             "permissions",
             "Fine-grained permissions (e.g. ``campaigns.view``); the API cannot change them, so a change "
-            "replaces the member.",
+            "replaces the member: removed, then invited again.",
             Change.REPLACE,
             type_="list[str]",
             as_set=True,
             api=True,
             check=validation.permissions,
+            examples=(["campaigns.view"], ["campaigns.view", "analytics.view"]),
+            notice="the member is removed and invited again with the new permissions: they get a new "
+            "invitation and must accept it; until they do, they have no access",
         ),
         WORKSPACE_ID,
         ALLOW_AGENCY,

@@ -1,0 +1,226 @@
+"""The Pulumi program every client stack runs: check the stack, verify its access, declare, export.
+
+:func:`main` loads the stack file (:func:`instantly_pulumi.stack.load`: every
+mistake named by its path, no API call), then makes one cheap call that
+proves the agency key works and can act in the client's workspace
+(:func:`verify_access`), then declares the resources (:func:`declare`). A
+problem is reported by the program itself (no Python traceback, no
+"unhandled error" line) and nothing is written to the state.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+)
+from instantly_pulumi.resources._fields import Place
+from instantly_pulumi.resources._provider import InstantlyProvider
+from instantly_pulumi.stack import INHERITED, USER_ACTIONABLE_EXIT, ClientSpec, load
+
+__all__ = ["declare", "main", "verify_access"]
+
+CLIENT_VALUES: dict[str, Callable[[ClientSpec], Any]] = {
+    "workspace_id": lambda client: client.workspace_id,
+    "allow_agency_workspace": lambda client: client.agency_workspace,
+}
+"""How each input placed at the client level (:attr:`Place.CLIENT`) is read from the client."""
+
+REFUSED_KEY = (
+    "the API refused the agency key (401: a wrong, revoked or missing key all answer so): set the "
+    "current key with `pulumi config set --secret instantly:apiKey --stack {stack}` (it reads the key from "
+    "the prompt or stdin), or export INSTANTLY_API_KEY; nothing was changed"
+)
+
+
+def verify_access(client: ClientSpec, credentials: Credentials, stack: str = "<stack>") -> None:
+    """Prove, with one read, that the key works and can act in the client's workspace.
+
+    ``GET /workspaces/current`` acting in the client (``x-as-workspace``). When that is refused, a
+    second read of the key's own workspace tells a refused key (401) from a workspace the key cannot
+    reach — which is fine if the stack invites it into the agency's group (``group_membership``), and
+    otherwise an error naming the workspace. A key without the ``workspaces:read`` scope cannot tell
+    the two apart; then nothing more is claimed (the first write would say it).
+    """
+    api = InstantlyClient(credentials)
+
+    def current(workspace: str | None) -> Any:
+        return api.request(
+            "GET",
+            "/workspaces/current",
+            operation="verify access",
+            target=f"workspace {workspace}" if workspace else "the agency key's own workspace",
+            workspace_id=workspace,
+        )
+
+    try:
+        try:
+            current(client.workspace_id)
+            return
+        except (PermissionDeniedError, NotFoundError):
+            pass
+        try:
+            current(None)
+        except (PermissionDeniedError, PaymentRequiredError):
+            return  # the key may not read workspaces: it works, and no more can be told
+        if client.group_membership is None and not client.agency_workspace:
+            raise ConfigurationError(
+                f"client.workspace_id: the agency key cannot act in workspace {client.workspace_id}: it "
+                "does not exist, or it is not an accepted member of the agency's workspace group. Check "
+                "the id (`instantly-pulumi audit --all` lists the group), or add `group_membership: {}` "
+                "to the client to invite it"
+            )
+    except AuthenticationError:
+        raise ConfigurationError(REFUSED_KEY.format(stack=stack)) from None
+    except PaymentRequiredError:
+        return  # the plan, not the key: the first call that needs it says so
+    finally:
+        api.close()
+
+
+def _stack_file() -> Path | None:
+    import pulumi
+
+    root = Path(pulumi.get_root_directory() or ".")
+    try:
+        project = yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        project = {}
+    folder = root / str(project.get("stackConfigDir") or ".")
+    return folder / f"Pulumi.{pulumi.get_stack()}.yaml"
+
+
+def main() -> None:
+    """The Pulumi program of every client stack: check, verify, declare, export."""
+    import pulumi
+    from pulumi.runtime.config import CONFIG
+
+    config = dict(CONFIG.get())
+    try:
+        client = load(config, _stack_file())
+        verify_access(client, Credentials.resolve(config), pulumi.get_stack())
+    except ConfigurationError as exc:
+        pulumi.log.error(str(exc))
+        sys.exit(USER_ACTIONABLE_EXIT)
+    for name, value in declare(client).items():
+        pulumi.export(name, value)
+
+
+def inputs(
+    provider: type[InstantlyProvider], client: ClientSpec, entry: Any, **computed: Any
+) -> dict[str, Any]:
+    """A resource's inputs from its stack-file entry, as its field table places each one."""
+    out: dict[str, Any] = {}
+    for f in provider.fields:
+        if f.output:
+            continue
+        if f.name in computed:
+            out[f.name] = computed[f.name]
+        elif f.place is Place.ENTRY:
+            out[f.name] = client.inherited(entry, f.name) if f.name in INHERITED else getattr(entry, f.name)
+        elif f.place is Place.CLIENT:
+            out[f.name] = CLIENT_VALUES[f.name](client)
+        else:
+            raise KeyError(f"{provider.__name__}.{f.name} is computed by the program: pass it")
+    return out
+
+
+def shown(
+    resource: Any, declared: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the stack exports of a resource: its id, the values it declares for the API (``up`` made
+    the API hold them; a refresh shows any drift), and what the API computed (``accepted``, ``key``…).
+
+    Declared values are exported as declared, not read back from the resource: an optional value that
+    is unset would otherwise show as ``[unknown]`` in every preview.
+    """
+    provider: type[InstantlyProvider] = resource.provider_class
+    out: dict[str, Any] = {"id": resource.id}
+    for f in provider.fields:
+        if f.api and not f.output:
+            out[f.name] = declared.get(f.name)
+        elif f.output and not f.name.startswith("timestamp_"):
+            out[f.name] = getattr(resource, f.name)
+    return {**out, **(extra or {})}
+
+
+def declare(client: ClientSpec) -> dict[str, Any]:
+    """Declare the client's resources; return the values the program exports.
+
+    Resource names derive from natural keys (email, key name, tag label) so
+    that reordering the file changes nothing; a tag's ``renamed_from`` keeps
+    its old name as an alias, so a rename is an update of the same tag.
+    """
+    # Imported here so that parsing a stack file needs no Pulumi engine.
+    import pulumi
+
+    from instantly_pulumi import ApiKey, CustomTag, SubWorkspace, TagAssignment, WorkspaceMember
+
+    ws = client.workspace_id
+    exports: dict[str, Any] = {"workspace_id": ws}
+
+    opts = pulumi.ResourceOptions()
+    if client.group_membership is not None:
+        gm = client.group_membership
+        declared = inputs(SubWorkspace.provider_class, client, gm, sub_workspace_id=ws)
+        membership = SubWorkspace("group-membership", **declared)
+        exports["group_membership"] = shown(membership, declared)
+        # Acting as the client (x-as-workspace) needs an accepted membership, so the rest comes after
+        # it; a membership still pending when the wait runs out stops them (they would be refused).
+        opts = pulumi.ResourceOptions(depends_on=[membership])
+
+    members = {}
+    for m in client.members:
+        role, permissions = m.granted
+        declared = inputs(WorkspaceMember.provider_class, client, m, role=role, permissions=permissions)
+        member = WorkspaceMember(f"member-{m.email.lower()}", opts=opts, **declared)
+        members[m.email] = shown(member, declared)
+    exports["members"] = members
+
+    keys = {}
+    for k in client.api_keys:
+        declared = inputs(ApiKey.provider_class, client, k)
+        key = ApiKey(f"key-{k.name}", opts=opts, **declared)
+        keys[k.name] = shown(key, declared)  # `key` is a secret where it is born
+    exports["api_keys"] = keys
+
+    tags = {}
+    for t in client.tags:
+        old = t.renamed_from
+
+        def named(suffix: str = "", old: str | None = old) -> pulumi.ResourceOptions:
+            aliases = [pulumi.Alias(name=f"tag-{old}{suffix}")] if old is not None else None
+            return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
+
+        declared = inputs(CustomTag.provider_class, client, t)
+        tag = CustomTag(f"tag-{t.label}", opts=named(), **declared)
+        tagged: dict[str, Any] = {}
+        for resource_type, ids in (("campaign", t.campaigns), ("account", t.accounts)):
+            if ids:
+                TagAssignment(
+                    f"tag-{t.label}-{resource_type}s",
+                    opts=named(f"-{resource_type}s"),
+                    **inputs(
+                        TagAssignment.provider_class,
+                        client,
+                        t,
+                        tag_id=tag.id,
+                        resource_type=resource_type,
+                        resource_ids=ids,
+                    ),
+                )
+                tagged[f"{resource_type}s"] = ids
+        tags[t.label] = shown(tag, declared, tagged)
+    exports["tags"] = tags
+    return exports
