@@ -11,7 +11,7 @@ problem is reported by the program itself (no Python traceback, no
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,29 @@ from instantly_pulumi.resources._fields import Place
 from instantly_pulumi.resources._provider import InstantlyProvider
 from instantly_pulumi.stack import INHERITED, USER_ACTIONABLE_EXIT, ClientSpec, load
 
-__all__ = ["declare", "main", "verify_access"]
+__all__ = ["CLIENT_KEYS", "ENTRIES", "NAMED_BY", "declare", "inputs", "main", "shown", "verify_access"]
 
-CLIENT_VALUES: dict[str, Callable[[ClientSpec], Any]] = {
-    "workspace_id": lambda client: client.workspace_id,
-    "allow_agency_workspace": lambda client: client.agency_workspace,
+CLIENT_KEYS = {"workspace_id": "workspace_id", "allow_agency_workspace": "agency_workspace"}
+"""The client's key that sets each input placed at the client level (:attr:`Place.CLIENT`)."""
+
+ENTRIES = {
+    "SubWorkspace": "group_membership",
+    "WorkspaceMember": "members[]",
+    "ApiKey": "api_keys[]",
+    "CustomTag": "tags[]",
+    "TagAssignment": "tags[]",
 }
-"""How each input placed at the client level (:attr:`Place.CLIENT`) is read from the client."""
+"""Where in the client value each resource's entry is (a tag's entry also makes its assignments)."""
+
+NAMED_BY = {
+    "WorkspaceMember": "email",
+    "ApiKey": "name",
+    "CustomTag": "label",
+    "TagAssignment": "resource_type",
+}
+"""The input whose value names each resource in the stack (``member-<email>``, ``tag-<label>-campaigns``):
+a new value is a new object and the old one is removed — except a tag's label changed together with
+``renamed_from``, which keeps the old names as aliases."""
 
 REFUSED_KEY = (
     "the API refused the agency key (401: a wrong, revoked or missing key all answer so): set the "
@@ -130,7 +146,7 @@ def inputs(
         elif f.place is Place.ENTRY:
             out[f.name] = client.inherited(entry, f.name) if f.name in INHERITED else getattr(entry, f.name)
         elif f.place is Place.CLIENT:
-            out[f.name] = CLIENT_VALUES[f.name](client)
+            out[f.name] = getattr(client, CLIENT_KEYS[f.name])
         else:
             raise KeyError(f"{provider.__name__}.{f.name} is computed by the program: pass it")
     return out

@@ -4,7 +4,8 @@
   the ``fields`` markers) from the resource's field table;
 * ``docs/reference/scopes.md``, ``permissions.md`` and ``access-presets.md``
   from :mod:`instantly_pulumi.models`;
-* ``docs/reference/stack-file.md`` from the stack schema (:mod:`instantly_pulumi.stack`).
+* ``docs/reference/stack-file.md`` from the stack schema (:mod:`instantly_pulumi.stack`);
+* ``docs/reference/changes.md`` from :mod:`instantly_pulumi.changes` (what an edit of each input does).
 
 ``python -m instantly_pulumi.reference`` rewrites them; ``--check`` only says
 which are stale (a unit test runs the check).
@@ -27,7 +28,7 @@ from pydantic import BaseModel
 
 from instantly_pulumi import models
 from instantly_pulumi.resources import resource_modules
-from instantly_pulumi.resources._fields import Change, Field
+from instantly_pulumi.resources._fields import Change, Field, Place
 from instantly_pulumi.resources._provider import InstantlyProvider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,6 +279,62 @@ def stack_file_page() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def changes_page() -> str:
+    """docs/reference/changes.md: what an edit of each input does to a live object."""
+    from instantly_pulumi import changes, program
+
+    def cell(e: changes.Effect | None) -> str:
+        if e is None:
+            return "— (cannot be adopted)"
+        writes = ", then ".join(f"`{w}`" for w in e.writes) or "no request"
+        kept = "; the old one is kept (adopted)" if e.kept else ""
+        return f"**{e.operation}**: {writes}{kept}"
+
+    lines = [
+        "# What an edit does",
+        "",
+        "For every input of every resource: what `pulumi up` does when a live object's value changes — "
+        "for an object the stack created and for one it adopted — the API writes it costs, and what a "
+        "person notices. `pulumi preview` says the same: the operation on the resource's line, and for a "
+        "replacement a note under the resource in the diagnostics.",
+        "",
+        "Generated from the resources' field tables (`python -m instantly_pulumi.reference`). The change "
+        "matrix (`tests/e2e/test_change_matrix.py`, part of `make test`) edits each of these on a live "
+        "stack through the real CLI and checks the preview, these writes, the server and the outputs.",
+        "",
+        "| operation | meaning |",
+        "|---|---|",
+        *(f"| **{k}** | {v} |" for k, v in changes.OPERATIONS.items()),
+        "",
+        "Reads are not listed: every `preview` and each pass of `up` makes one `GET /workspaces/current` "
+        "(it proves the agency key works and reaches the client), and a new object's checks read its "
+        "collection once per run.",
+        "",
+    ]
+    for module in resource_modules():
+        provider = provider_of(module)
+        kind = provider.__name__.removesuffix("Provider")
+        entry = program.ENTRIES.get(kind, "")
+        lines += [
+            f"## {kind}",
+            "",
+            "| input | in the stack file | created object | adopted object | what a person notices |",
+            "|---|---|---|---|---|",
+        ]
+        for f, by_mode in changes.effects(provider):
+            if f.place is Place.ENTRY:
+                where = f"`{entry}.{f.name}`"
+            elif f.place is Place.CLIENT:
+                where = f"`{program.CLIENT_KEYS[f.name]}` (the client's)"
+            else:
+                where = "set by the program"
+            notice = (f.notice or "—").replace("|", "/")
+            created, adopted = cell(by_mode["created"]), cell(by_mode["adopted"])
+            lines.append(f"| `{f.name}` | {where} | {created} | {adopted} | {notice} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def pages(root: Path = ROOT) -> dict[Path, Callable[[str], str]]:
     """Every generated page and how to render it from its current text."""
     out: dict[Path, Callable[[str], str]] = {
@@ -285,6 +342,7 @@ def pages(root: Path = ROOT) -> dict[Path, Callable[[str], str]]:
         root / "docs" / "reference" / "permissions.md": lambda _t: permissions_page(),
         root / "docs" / "reference" / "access-presets.md": lambda _t: presets_page(),
         root / "docs" / "reference" / "stack-file.md": lambda _t: stack_file_page(),
+        root / "docs" / "reference" / "changes.md": lambda _t: changes_page(),
     }
     for module in resource_modules():
         out[root / "docs" / "resources" / f"{module}.md"] = functools.partial(resource_page, module)

@@ -22,7 +22,7 @@ from instantly_pulumi.stack import (
     parse_client,
 )
 
-STACKS = Path(__file__).parents[2] / "stacks"
+STACKS = Path(__file__).parents[2] / "examples" / "stacks"
 WS = "019a8c3e-0000-7000-8000-00000000ac3e"
 
 

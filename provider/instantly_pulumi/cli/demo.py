@@ -4,11 +4,13 @@
 2. create a demo agency and two client workspaces with campaigns and email
    accounts; the agency invites both into its group and their owners accept;
    Globex already has some members and a tag (to show adoption);
-3. write a Pulumi project whose stacks are ``stacks/Pulumi.acme.yaml`` and
-   ``stacks/Pulumi.globex.yaml`` with the sandbox's ids put in;
+3. write a Pulumi project whose stacks are the examples
+   ``examples/stacks/Pulumi.acme.yaml`` and ``Pulumi.globex.yaml``, copied into
+   its ``stacks/`` with the sandbox's ids put in;
 4. ``pulumi up`` each client stack with the agency key as a stack secret;
 5. print what now exists, read back through the API;
-6. ``pulumi preview`` again: no changes and no API request;
+6. ``pulumi preview`` again: no changes, and one API request per stack (the
+   read that proves the agency key works and reaches the client);
 7. say where the data lives and how to reset it.
 
 Every run starts afresh in ``.state/demo/`` (git-ignored).
@@ -68,7 +70,7 @@ class Demo:
 
 
 def _example(client: str) -> dict[str, Any]:
-    doc = yaml.safe_load((REPO / "stacks" / f"Pulumi.{client}.yaml").read_text())
+    doc = yaml.safe_load((REPO / "examples" / "stacks" / f"Pulumi.{client}.yaml").read_text())
     value: dict[str, Any] = doc["config"][f"{PROJECT}:{CONFIG_KEY}"]
     return value
 
@@ -224,7 +226,7 @@ def run(state_dir: Path) -> int:
         with demo.step("What now exists (read back through the API)"):
             summarize(sandbox.base_url, agency_key, clients)
 
-        with demo.step("pulumi preview again: nothing to change, no API call"):
+        with demo.step("pulumi preview again: nothing to change; one read per stack verifies the key"):
             sandbox.control.clear_requests()
             for slug in clients:
                 out = cli.run("preview", "--expect-no-changes", stack=slug).stdout

@@ -45,6 +45,7 @@ def stack_document(run: StackRun) -> dict[str, Any]:
         "api_requests": run.api_requests if run.state != "not started" else 0,
         "seconds": round(run.seconds, 2) if run.seconds is not None else None,
         "created": run.created,
+        "new": run.new,
         "log": str(run.log) if run.log.exists() else None,
         "error": run.error,
         "pending_operations": run.pending_operations,
@@ -83,7 +84,7 @@ def print_report(console: Console, fleet: Fleet) -> None:
         requests = run.api_requests
         table.add_row(
             run.name,
-            Text(run.state + (" (new)" if run.created else ""), style=STYLE.get(run.state, "")),
+            Text(run.state + (" (new)" if run.created or run.new else ""), style=STYLE.get(run.state, "")),
             changes_text(run.changes) or "—",
             "—" if requests is None or run.state == "not started" else str(requests),
             f"{run.seconds:.1f}s" if run.seconds is not None and run.state != "not started" else "—",

@@ -19,15 +19,19 @@ once), ``preview`` as ``pulumi preview``.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import yaml
 from pulumi.automation import (
     CommandError,
     EngineEvent,
@@ -63,6 +67,8 @@ class StackRun:
     """``queued``, ``running``, then one of :data:`FINISHED`."""
     created: bool = False
     """Whether this run created the stack on the backend."""
+    new: bool = False
+    """A preview of a stack the backend does not have yet (run against a scratch backend)."""
     started: float | None = None
     seconds: float | None = None
     """Wall time of the stack's operation, creation included."""
@@ -300,13 +306,46 @@ class Fleet:
                 run.state = "skipped"
                 run.error = f"no stack {run.name!r} on the backend: nothing to {self.operation}"
                 return
-            args = ["stack", "init", run.name, "--no-select"]
-            if self.secrets_provider:
-                args += ["--secrets-provider", self.secrets_provider]
-            on_output(f"fleet: creating stack {run.name!r} (pulumi {' '.join(args)})")
-            ws.pulumi_command.run(args, str(self.project.root), ws.env_vars, on_output, on_error)
+            if self.operation == "preview":
+                with scratch_project(self.project, run.name) as (root, backend):
+                    on_output(
+                        f"fleet: stack {run.name!r} is not on the backend yet: previewing it against a "
+                        "scratch backend (nothing is created; `fleet up` creates it)"
+                    )
+                    env = {**self.environment(run), "PULUMI_BACKEND_URL": backend}
+                    scratch = LocalWorkspace(work_dir=str(root), pulumi_command=self._command, env_vars=env)
+                    self._init(scratch, run.name, root, on_output, on_error)
+                    run.new = True
+                    self._run(FleetStack(run.name, scratch), run, on_output, on_error)
+                return
+            self._init(ws, run.name, self.project.root, on_output, on_error)
             run.created = True
-        stack = FleetStack(run.name, ws)
+        self._run(FleetStack(run.name, ws), run, on_output, on_error)
+
+    def _init(
+        self,
+        ws: LocalWorkspace,
+        name: str,
+        root: Path,
+        on_output: Callable[[str], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """``pulumi stack init`` in ``ws``'s backend (a passphrase stack reuses its file's
+        ``encryptionsalt``, so the file's secrets still decrypt)."""
+        args = ["stack", "init", name, "--no-select"]
+        if self.secrets_provider:
+            args += ["--secrets-provider", self.secrets_provider]
+        on_output(f"fleet: creating stack {name!r} (pulumi {' '.join(args)})")
+        ws.pulumi_command.run(args, str(root), ws.env_vars, on_output, on_error)
+
+    def _run(
+        self,
+        stack: FleetStack,
+        run: StackRun,
+        on_output: Callable[[str], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """Run the fleet's operation on ``stack``, counting its engine events into ``run``."""
 
         def on_event(event: EngineEvent) -> None:
             run.observe(event)
@@ -343,3 +382,29 @@ class Fleet:
 def _masked(url: str | None) -> str | None:
     """A backend URL without credentials (``postgres://user:pass@host`` → ``postgres://****@host``)."""
     return mask_credentials(url) if url else url
+
+
+@contextlib.contextmanager
+def scratch_project(project: Project, name: str) -> Iterator[tuple[Path, str]]:
+    """A throwaway copy of the project's settings and of one stack's file, with a ``file://`` backend
+    of its own: a preview of a stack the backend does not have yet, that creates nothing on the
+    backend and writes nothing in the project (``stack init`` writes the file's salt, in the copy).
+
+    Yields the copy's root and its backend URL; both are deleted afterwards.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"fleet-preview-{name}-") as tmp:
+        root, backend = Path(tmp) / "project", Path(tmp) / "backend"
+        (root / "stacks").mkdir(parents=True)
+        backend.mkdir()
+        settings = yaml.safe_load((project.root / "Pulumi.yaml").read_text()) or {}
+        # Paths in Pulumi.yaml are relative to the project's root: keep them pointing there.
+        if settings.get("main"):
+            settings["main"] = str(project.root / str(settings["main"]))
+        runtime = settings.get("runtime")
+        options = runtime.get("options") if isinstance(runtime, dict) else None
+        if isinstance(options, dict) and options.get("virtualenv"):
+            options["virtualenv"] = str(project.root / str(options["virtualenv"]))
+        settings["stackConfigDir"] = "stacks"
+        (root / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+        shutil.copyfile(project.stack_files()[name], root / "stacks" / f"Pulumi.{name}.yaml")
+        yield root, backend.as_uri()
