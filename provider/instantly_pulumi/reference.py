@@ -79,6 +79,8 @@ def fields_table(provider: type[InstantlyProvider]) -> str:
     for f in provider.fields:
         kind = "output" if f.output else "input"
         change = "—" if f.change is None else _CHANGE[f.change]
+        if f.change is Change.REPLACE and provider().deletes_first([f.name]):
+            change = "**replaces** (old deleted first: the API refuses a duplicate)"
         rows.append(
             f"| `{f.name}` | {f.type_} | {kind} | {change} | {_notes(f)} | {f.doc.replace('|', '/')} |"
         )

@@ -104,6 +104,10 @@ def test_a_fresh_copy_reaches_an_applied_client_stack_by_following_the_readme(tm
     # What a user sees along the way.
     assert "Created stack 'hooli'" in output
     assert re.search(r"waiting for Pied Piper .* to accept the agency's invitation", output)
+    # Changing a client: the preview warns that the access change re-invites Dinesh, and the renamed
+    # tag is updated in place (`stack output tags` shows it under its new label).
+    assert "workspace member 'dinesh@piedpiper.example': permissions cannot change in place" in output
+    assert '"Outbound EMEA"' in output
     assert "an unhandled error occurred" not in output
     assert "Exception calling application" not in output
 
@@ -152,6 +156,7 @@ def test_the_quickstarts_make_demo_runs_as_written() -> None:
         commands[0].split(), cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "API requests made by the previews: 0" in demo.stdout
+    # One read per stack: the preview proves the agency key works and reaches the client.
+    assert "API requests made by the previews: 2" in demo.stdout
     assert re.search(r"acme: \d+ API requests", demo.stdout)
     assert "group membership: accepted" in demo.stdout

@@ -117,6 +117,64 @@ def test_diff(fake: FakeApi, change: dict[str, Any], replaces: list[str] | None)
     assert fake.calls == []
 
 
+@pytest.mark.parametrize(
+    ("change", "first"),
+    [
+        ({"permissions": ["dashboard.view"]}, True),  # the same email would be a duplicate
+        ({"email": "bo@x.example"}, False),  # another person: both may exist for a moment
+        ({"workspace_id": OTHER_WS, "permissions": ["dashboard.view"]}, False),  # another workspace
+    ],
+)
+def test_a_replacement_deletes_first_only_when_the_natural_key_stays(
+    fake: FakeApi, change: dict[str, Any], first: bool
+) -> None:
+    result = configured(WorkspaceMemberProvider).diff("m1", state(), {**INPUTS, **change})
+    assert result.delete_before_replace is first
+
+
+@pytest.mark.parametrize("adopted", [False, True])
+def test_a_delete_first_replacement_deletes_then_invites_and_keeps_adopted(
+    fake: FakeApi, adopted: bool
+) -> None:
+    # diff, delete and create are separate calls; the replacement's facts go from one to the next.
+    p = configured(WorkspaceMemberProvider)
+    old = state(adopted=adopted, adopt=adopted)
+    news = {**INPUTS, "adopt": adopted, "permissions": ["dashboard.view"]}
+    assert p.diff("m1", old, news).delete_before_replace is True
+    fake.on("DELETE", "/workspace-members/m1", (200, member()))
+    p.delete("m1", old)  # an adopted member is deleted too: the replacement makes it again
+    fake.on("POST", "/workspace-members", (200, member(id="m2", permissions=["dashboard.view"])))
+    created = p.create(news)
+    assert fake.writes() == [
+        ("DELETE", "/api/v2/workspace-members/m1"),
+        ("POST", "/api/v2/workspace-members"),
+    ]
+    assert created.id == "m2"
+    assert (created.outs or {})["adopted"] is adopted  # never re-adopted; adopted stays adopted
+
+
+def test_a_refused_reinvitation_says_the_member_is_gone_and_what_to_do(fake: FakeApi) -> None:
+    from instantly_pulumi.errors import ReplacementError
+
+    p = configured(WorkspaceMemberProvider)
+    news = {**INPUTS, "permissions": ["dashboard.view"]}
+    p.diff("m1", state(), news)
+    fake.on("DELETE", "/workspace-members/m1", (200, member()))
+    p.delete("m1", state())
+    fake.on("POST", "/workspace-members", error(403, "API key is missing one of the scopes: x"))
+    with pytest.raises(ReplacementError) as info:
+        p.create(news)
+    text = str(info.value)
+    assert "'ana@x.example' in workspace" in text
+    assert "was removed so that permissions could change, and creating it again failed" in text
+    assert "`pulumi up` invites it again" in text
+
+
+def test_a_plain_delete_of_an_adopted_member_keeps_it(fake: FakeApi) -> None:
+    configured(WorkspaceMemberProvider).delete("m1", state(adopted=True))
+    assert fake.calls == []
+
+
 def test_permissions_compare_as_sets(fake: FakeApi) -> None:
     p = configured(WorkspaceMemberProvider)
     olds = state(permissions=["a.b", "c.d"])

@@ -65,6 +65,12 @@ def stack_of(urn: str) -> str | None:
     return parts[2] if len(parts) == 3 and parts[:2] == ["urn", "pulumi"] and parts[2] else None
 
 
+def project_of(urn: str) -> str | None:
+    """The project named by a URN (``urn:pulumi:acme::instantly-clients::…`` → ``instantly-clients``)."""
+    parts = urn.split("::")
+    return parts[1] if len(parts) > 2 and parts[1] else None
+
+
 _ENGINE: dict[str, Any] = {}
 _ENGINE_LOCK = threading.Lock()
 

@@ -11,8 +11,10 @@ authenticate with the revoked key.
 A provider process that has served a ``check`` knows its configuration is
 the program's. One that has not (a refresh or destroy) asks the Pulumi CLI
 for the stack's current ``instantly:*`` settings — one ``pulumi config`` run
-per process, for the stack named by the request's URN, in the directory that
-holds ``Pulumi.yaml`` — and uses them instead.
+per process, for the stack named by the request's URN, in the directory of the
+``Pulumi.yaml`` that has that stack's file — and uses them instead. When the CLI
+cannot say (no such project directory above the program's), the configuration
+the engine gave is used, as before.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from instantly_pulumi.resources import _grpc
 
@@ -48,11 +52,11 @@ def current(configured: Mapping[str, Any] | None, keys: tuple[str, ...]) -> Mapp
         return configured
     urn = _grpc.request_urn()
     stack = _grpc.stack_of(urn) if urn else None
-    if stack is None:
+    if urn is None or stack is None:
         return configured  # not inside an engine request (unit tests, direct use)
     with _LOCK:
         if stack not in _READ:
-            _READ[stack] = _read(stack, keys)
+            _READ[stack] = _read(_grpc.project_of(urn), stack, keys)
         found = _READ[stack]
     if found is None:
         return configured
@@ -60,16 +64,28 @@ def current(configured: Mapping[str, Any] | None, keys: tuple[str, ...]) -> Mapp
     return {k: found.get(k) for k in keys}
 
 
-def _project_root() -> Path | None:
+def _project_root(project: str | None, stack: str) -> Path | None:
+    """The directory of the Pulumi.yaml that runs ``stack`` of ``project``: the nearest one at or above
+    the provider's working directory (the program's) whose project has that stack's file."""
     here = Path.cwd()
     for folder in (here, *here.parents):
-        if any((folder / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml", "Pulumi.json")):
+        settings = folder / "Pulumi.yaml"
+        if not settings.is_file():
+            continue
+        try:
+            doc = yaml.safe_load(settings.read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        if not isinstance(doc, dict) or (project is not None and doc.get("name") != project):
+            continue
+        stacks = folder / str(doc.get("stackConfigDir") or ".")
+        if any((stacks / f"Pulumi.{stack}.{ext}").is_file() for ext in ("yaml", "yml")):
             return folder
     return None
 
 
-def _read(stack: str, keys: tuple[str, ...]) -> dict[str, Any] | None:
-    pulumi, root = shutil.which("pulumi"), _project_root()
+def _read(project: str | None, stack: str, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    pulumi, root = shutil.which("pulumi"), _project_root(project, stack)
     if pulumi is None or root is None:
         return None
     why = ""
