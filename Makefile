@@ -81,6 +81,9 @@ mutate: venv
 # The full fault soak (benchmarks/soak.py; a benchmark, not a test: several minutes): 4 client
 # stacks through rounds of up/change/refresh/destroy under 10% 5xx, 5% 429, 5% dropped after
 # commit, 2% answered after the client's timeout, until 500 resource operations. Prints its
-# figures; SOAK_ARGS=--write-docs also writes them into docs/reliability.md.
+# figures; SOAK_ARGS=--write-docs also writes them into docs/reliability.md. Then the crash soak
+# (benchmarks/crash_soak.py: up, destroy and fleet up killed with SIGKILL and recovered as the docs
+# say; CRASH_SOAK_ARGS=--write-docs writes its figures).
 soak: venv cli
 	$(WITH_CLI) $(PY) -m benchmarks.soak $(SOAK_ARGS)
+	$(WITH_CLI) $(PY) -m benchmarks.crash_soak $(CRASH_SOAK_ARGS)

@@ -17,16 +17,24 @@ from typing import Any
 
 import yaml
 
+from instantly_pulumi import recovery
 from instantly_pulumi.client import Credentials, InstantlyClient
 from instantly_pulumi.errors import (
     AuthenticationError,
     ConfigurationError,
+    InstantlyError,
     NotFoundError,
     PaymentRequiredError,
     PermissionDeniedError,
 )
 from instantly_pulumi.resources._fields import Place
 from instantly_pulumi.resources._provider import InstantlyProvider
+from instantly_pulumi.resources._recovery import INTENT
+from instantly_pulumi.resources.api_key import ApiKey
+from instantly_pulumi.resources.custom_tag import CustomTag
+from instantly_pulumi.resources.sub_workspace import SubWorkspace
+from instantly_pulumi.resources.tag_assignment import TagAssignment
+from instantly_pulumi.resources.workspace_member import WorkspaceMember
 from instantly_pulumi.stack import INHERITED, USER_ACTIONABLE_EXIT, ClientSpec, load
 
 __all__ = ["CLIENT_KEYS", "ENTRIES", "NAMED_BY", "declare", "inputs", "main", "shown", "verify_access"]
@@ -61,13 +69,15 @@ REFUSED_KEY = (
 
 
 def verify_access(client: ClientSpec, credentials: Credentials, stack: str = "<stack>") -> None:
-    """Prove, with one read, that the key works and can act in the client's workspace.
+    """Prove, with one read, that the key works — and, unless the stack invites the client into the
+    agency's group, that it can act in the client's workspace.
 
-    ``GET /workspaces/current`` acting in the client (``x-as-workspace``). When that is refused, a
-    second read of the key's own workspace tells a refused key (401) from a workspace the key cannot
-    reach — which is fine if the stack invites it into the agency's group (``group_membership``), and
-    otherwise an error naming the workspace. A key without the ``workspaces:read`` scope cannot tell
-    the two apart; then nothing more is claimed (the first write would say it).
+    A stack that invites the client (``group_membership``, or the agency's own workspace) reads the
+    key's own workspace: until the client's owner accepts, acting in the client is refused anyway.
+    Any other stack reads the client's workspace acting in it (``x-as-workspace``); when that is
+    refused, a read of the key's own workspace tells a refused key (401) from a workspace the key
+    cannot reach. A key without the ``workspaces:read`` scope cannot tell the two apart; then nothing
+    more is claimed (the first write would say it).
     """
     api = InstantlyClient(credentials)
 
@@ -80,17 +90,19 @@ def verify_access(client: ClientSpec, credentials: Credentials, stack: str = "<s
             workspace_id=workspace,
         )
 
+    invites = client.group_membership is not None or client.agency_workspace
     try:
-        try:
-            current(client.workspace_id)
-            return
-        except (PermissionDeniedError, NotFoundError):
-            pass
+        if not invites:
+            try:
+                current(client.workspace_id)
+                return
+            except (PermissionDeniedError, NotFoundError):
+                pass
         try:
             current(None)
         except (PermissionDeniedError, PaymentRequiredError):
             return  # the key may not read workspaces: it works, and no more can be told
-        if client.group_membership is None and not client.agency_workspace:
+        if not invites:
             raise ConfigurationError(
                 f"client.workspace_id: the agency key cannot act in workspace {client.workspace_id}: it "
                 "does not exist, or it is not an accepted member of the agency's workspace group. Check "
@@ -126,11 +138,28 @@ def main() -> None:
     try:
         client = load(config, _stack_file())
         verify_access(client, Credentials.resolve(config), pulumi.get_stack())
-    except ConfigurationError as exc:
+    except InstantlyError as exc:  # a bad stack, or an API that refuses or does not answer
         pulumi.log.error(str(exc))
         sys.exit(USER_ACTIONABLE_EXIT)
-    for name, value in declare(client).items():
+    # What a run that died left behind (Pulumi's pending CREATEs): hand each declared object its
+    # intent back, and remove what it made of objects no longer declared.
+    left = recovery.read_state(pulumi.get_stack(), Path(pulumi.get_root_directory() or "."))
+    declared: set[tuple[str, str]] = set()
+    for name, value in declare(client, recovery.intents(left.unresolved), declared).items():
         pulumi.export(name, value)
+    creates = [p for p in left.unresolved if p.operation == "creating"]
+    if creates:
+        pulumi.log.info(
+            f"{len(creates)} create(s) of a run that was interrupted: what it made is taken over as created "
+            "(or removed, if no longer declared). Pulumi keeps its own record of them — its warning about "
+            "pending operations — until `instantly-pulumi fleet up` or `pulumi refresh "
+            "--clear-pending-creates` removes it; docs/reliability.md"
+        )
+        providers = {
+            cls.__name__: cls.provider_class.with_config(config)
+            for cls in (WorkspaceMember, ApiKey, SubWorkspace, CustomTag, TagAssignment)
+        }
+        recovery.reclaim(left, declared, providers, dry_run=pulumi.runtime.is_dry_run(), say=pulumi.log.info)
 
 
 def inputs(
@@ -171,17 +200,29 @@ def shown(
     return {**out, **(extra or {})}
 
 
-def declare(client: ClientSpec) -> dict[str, Any]:
+def declare(
+    client: ClientSpec,
+    intents: Mapping[tuple[str, str], Any] | None = None,
+    names: set[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     """Declare the client's resources; return the values the program exports.
 
     Resource names derive from natural keys (email, key name, tag label) so
     that reordering the file changes nothing; a tag's ``renamed_from`` keeps
     its old name as an alias, so a rename is an update of the same tag.
+    ``intents`` hands a killed run's intent back to the object it was creating
+    (by resource class and name); ``names`` collects the (class, name) of what is declared.
     """
     # Imported here so that parsing a stack file needs no Pulumi engine.
     import pulumi
 
-    from instantly_pulumi import ApiKey, CustomTag, SubWorkspace, TagAssignment, WorkspaceMember
+    handed, seen = intents or {}, names if names is not None else set()
+
+    def make(cls: Any, resource_name: str, /, **kwargs: Any) -> Any:
+        seen.add((cls.__name__, resource_name))
+        if (cls.__name__, resource_name) in handed:
+            kwargs[INTENT] = handed[(cls.__name__, resource_name)]
+        return cls(resource_name, **kwargs)
 
     ws = client.workspace_id
     exports: dict[str, Any] = {"workspace_id": ws}
@@ -190,7 +231,7 @@ def declare(client: ClientSpec) -> dict[str, Any]:
     if client.group_membership is not None:
         gm = client.group_membership
         declared = inputs(SubWorkspace.provider_class, client, gm, sub_workspace_id=ws)
-        membership = SubWorkspace("group-membership", **declared)
+        membership = make(SubWorkspace, "group-membership", **declared)
         exports["group_membership"] = shown(membership, declared)
         # Acting as the client (x-as-workspace) needs an accepted membership, so the rest comes after
         # it; a membership still pending when the wait runs out stops them (they would be refused).
@@ -200,14 +241,14 @@ def declare(client: ClientSpec) -> dict[str, Any]:
     for m in client.members:
         role, permissions = m.granted
         declared = inputs(WorkspaceMember.provider_class, client, m, role=role, permissions=permissions)
-        member = WorkspaceMember(f"member-{m.email.lower()}", opts=opts, **declared)
+        member = make(WorkspaceMember, f"member-{m.email.lower()}", opts=opts, **declared)
         members[m.email] = shown(member, declared)
     exports["members"] = members
 
     keys = {}
     for k in client.api_keys:
         declared = inputs(ApiKey.provider_class, client, k)
-        key = ApiKey(f"key-{k.name}", opts=opts, **declared)
+        key = make(ApiKey, f"key-{k.name}", opts=opts, **declared)
         keys[k.name] = shown(key, declared)  # `key` is a secret where it is born
     exports["api_keys"] = keys
 
@@ -220,11 +261,12 @@ def declare(client: ClientSpec) -> dict[str, Any]:
             return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=aliases))
 
         declared = inputs(CustomTag.provider_class, client, t)
-        tag = CustomTag(f"tag-{t.label}", opts=named(), **declared)
+        tag = make(CustomTag, f"tag-{t.label}", opts=named(), **declared)
         tagged: dict[str, Any] = {}
         for resource_type, ids in (("campaign", t.campaigns), ("account", t.accounts)):
             if ids:
-                TagAssignment(
+                make(
+                    TagAssignment,
                     f"tag-{t.label}-{resource_type}s",
                     opts=named(f"-{resource_type}s"),
                     **inputs(

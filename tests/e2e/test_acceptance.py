@@ -54,9 +54,9 @@ def test_up_waits_with_progress_lines_until_the_owner_accepts(
     assert f"({world.client_id}) to accept the agency's invitation" in lines[0]
     assert f"/_sandbox/workspace-group-members/{invitation}/accept" in lines[0]
     assert tally(stack.requests()) == {
-        # One per provider process (preview pass, update pass): each new resource's workspace is
-        # compared with the agency's own.
-        "GET /workspaces/current": 2,
+        # Per pass (preview, update): the program proves the key works, and the provider compares each
+        # new resource's workspace with the agency's own.
+        "GET /workspaces/current": 4,
         "POST /workspace-group-members": 1,
         # The acceptor accepts after the 6th read; the 7th sees `accepted`.
         POLL: 7,
@@ -89,7 +89,7 @@ def test_a_timed_out_wait_keeps_the_invitation_and_the_next_up_continues_it(
         assert "Traceback" not in out
         log = stack.requests()
         assert tally(log) == {
-            "GET /workspaces/current": 2,  # preview pass and update pass, one each
+            "GET /workspaces/current": 4,  # the program and the provider, in each pass
             "POST /workspace-group-members": 1,
             POLL: 4,  # at 0, 1, 2 and 3 s: the 4th is past the timeout
         }
@@ -119,7 +119,7 @@ def test_a_timed_out_wait_keeps_the_invitation_and_the_next_up_continues_it(
     stack.run("up", step="up after the owner accepted a timed-out invitation")
     log = stack.requests()
     assert tally(log) == {
-        "GET /workspaces/current": 2,  # the three new resources, one read per process
+        "GET /workspaces/current": 4,  # the program, and the three new resources, in each pass
         POLL: 1,
         "POST /workspace-members": 1,
         "POST /api-keys": 1,

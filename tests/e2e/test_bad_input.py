@@ -79,8 +79,9 @@ def test_the_valid_stack_previews_with_reads_only(matrix: Matrix) -> None:
     stack = matrix.stack(a)
     matrix.write(a)
     stack.run("preview", step="preview of the matrix's valid stack")
-    # One provider process: the workspace compared with the agency's, the tag's ids checked.
-    assert tally(stack.requests()) == {"GET /workspaces/current": 1, "GET /campaigns": 1, "GET /accounts": 1}
+    # The program proves the key and the workspace (one read); one provider process: the workspace
+    # compared with the agency's, the tag's ids checked.
+    assert tally(stack.requests()) == {"GET /workspaces/current": 2, "GET /campaigns": 1, "GET /accounts": 1}
 
 
 def test_agency_workspace_true_lets_a_stack_manage_the_agency(matrix: Matrix) -> None:

@@ -39,10 +39,14 @@ def base_client(world: World) -> dict[str, Any]:
     }
 
 
-# One GET /workspaces/current per provider process: `pulumi up` runs a preview pass and an update
-# pass, each in its own provider process, and in each a new resource's workspace is compared with the
-# agency's own (read once, then remembered). Resources already in the state are not read at check.
-CHECK_WORKSPACE = {"GET /workspaces/current": 2}
+# One GET /workspaces/current per run of the program: it proves the agency key works (and, for a client
+# the stack does not invite into the agency's group, that it can act in the client's workspace).
+# `pulumi up` runs the program twice (a preview pass and an update pass); a preview once.
+VERIFY = {"GET /workspaces/current": 1}
+VERIFY_UP = {"GET /workspaces/current": 2}
+# Plus one per provider process (again two in an `up`) in which a new resource's workspace is compared
+# with the agency's own (read once, then remembered). Resources already in the state are not read.
+CHECK_WORKSPACE = {"GET /workspaces/current": 4}
 
 REPLACE_KEY = {**CHECK_WORKSPACE, "POST /api-keys": 1, "DELETE /api-keys/{id}": 1}
 """A key replaced (scopes changed, or rotated): Pulumi checks the replacement again as a new resource
@@ -50,8 +54,9 @@ REPLACE_KEY = {**CHECK_WORKSPACE, "POST /api-keys": 1, "DELETE /api-keys/{id}": 
 
 FIRST_UP = {
     **CHECK_WORKSPACE,
-    # adopt: the accepted membership is found by sub-workspace id in the agency's list (one page).
-    "GET /workspace-group-members": 1,
+    # adopt: the accepted membership is found by sub-workspace id in the agency's list (one page per
+    # pass: the preview says it will be adopted, the update pass's create takes it from the same list).
+    "GET /workspace-group-members": 2,
     # Each assignment's ids are checked at check time against the workspace's campaigns and accounts,
     # in both passes; one list per process, whatever the number of ids.
     "GET /campaigns": 2,
@@ -105,12 +110,12 @@ def test_preview_and_up_after_up_make_no_request(client_stack: ClientStack, worl
     client_stack.run("up")
 
     preview = client_stack.run("preview", "--expect-no-changes", step="preview right after up")
-    assert client_stack.requests() == []
+    assert tally(client_stack.requests()) == VERIFY
     assert "to create" not in preview.stdout
     assert "to update" not in preview.stdout
 
     up = client_stack.run("up", step="up with nothing changed")
-    assert client_stack.requests() == []
+    assert tally(client_stack.requests()) == VERIFY_UP
     assert "unchanged" in up.stdout
     assert "created" not in up.stdout.split("Resources:")[-1]
 
@@ -131,7 +136,7 @@ def test_role_change_updates_in_place_and_scope_change_replaces_key(
     # One PATCH and nothing else: an existing member needs no read at check, and update sends only
     # what changed. (The log is read before the test's own API calls below add to it.)
     log = client_stack.requests()
-    assert tally(log) == {"PATCH /workspace-members/{id}": 1}
+    assert tally(log) == {**VERIFY_UP, "PATCH /workspace-members/{id}": 1}
     assert writes(log) == [("PATCH", f"/api/v2/workspace-members/{ana_before['id']}")]
     ana_after = members_by_email(world)["ana@client.example"]
     assert ana_after["id"] == ana_before["id"]
@@ -274,7 +279,10 @@ def test_group_invitation_rejected_then_reinvited_and_accepted(
     stack.write({"workspace_id": world.client_id, "group_membership": {"wait_for_acceptance": False}})
     stack.run("up", step="invite into the group")
     # The membership's workspace is checked against the agency's in each pass; one invitation; no wait.
-    assert tally(stack.requests()) == {**CHECK_WORKSPACE, "POST /workspace-group-members": 1}
+    assert tally(stack.requests()) == {
+        **CHECK_WORKSPACE,
+        "POST /workspace-group-members": 1,
+    }
     (invite,) = world.memberships()
     assert invite["status"] == "pending"
 
@@ -284,7 +292,10 @@ def test_group_invitation_rejected_then_reinvited_and_accepted(
     assert tally(stack.requests()) == {"GET /workspace-group-members": 2}
     assert stack.resources("SubWorkspace") == []
     stack.run("up", step="up after a rejection (re-invite)")
-    assert tally(stack.requests()) == {**CHECK_WORKSPACE, "POST /workspace-group-members": 1}
+    assert tally(stack.requests()) == {
+        **CHECK_WORKSPACE,
+        "POST /workspace-group-members": 1,
+    }
     pending = [g for g in world.memberships() if g["status"] == "pending"]
     assert len(pending) == 1
     assert pending[0]["id"] != invite["id"]
@@ -375,10 +386,11 @@ def test_adopting_a_workspace_makes_no_duplicate_and_no_reinvite(
     client_stack.run("up", step="up adopting 2 members, 1 tag, its assignments, membership")
     assert tally(client_stack.requests()) == {
         **CHECK_WORKSPACE,
-        # adopt: each object is looked for by its natural key, fresh (not from a cached list).
-        "GET /workspace-group-members": 1,
-        "GET /workspace-members": 2,  # one per member
-        "GET /custom-tags": 1,
+        # adopt: each collection is listed once per pass — the preview says what will be adopted, and the
+        # update pass's creates take their objects from the same list.
+        "GET /workspace-group-members": 2,
+        "GET /workspace-members": 2,
+        "GET /custom-tags": 2,
         "GET /custom-tag-mappings": 1,  # which campaigns carry the adopted tag already
         "GET /campaigns": 2,  # the assignment's ids checked in both passes
         "PATCH /workspace-members/{id}": 1,  # Bo: editor → view

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import crash_soak
 from benchmarks.soak import Mix, Shape, Soak
 from instantly_sandbox.testing import SandboxProcess
 
@@ -67,3 +68,14 @@ def assert_the_detectors_detect(soak: Soak) -> None:
     assert soak.outcome.duplicates[len(before[1]) :] == [f"{run.name} planted: keys 'stray' x2"]
     assert len(soak.outcome.plaintext) > len(before[2])
     soak.outcome.orphans, soak.outcome.duplicates, soak.outcome.plaintext = before
+
+
+def test_a_bounded_crash_soak_leaves_nothing_behind() -> None:
+    # One stack, two rounds: an `up` killed and recovered with `pulumi up`, then one killed and
+    # recovered with `fleet up`, a `destroy` killed and run again, and a killed `fleet up`.
+    outcome = crash_soak.run(stacks=1, rounds=2, seed=3)
+    report = outcome.markdown()
+    print(report)
+    assert sum(outcome.kills.values()) >= 3, report
+    assert outcome.writes_after_kill > 0, report  # the API committed writes of a dead run
+    assert outcome.zero(), report

@@ -101,6 +101,28 @@ def test_lost_create_revokes_the_orphan_before_creating_the_key_it_keeps(fake: F
     ]
 
 
+def test_a_lost_create_the_api_commits_late_is_still_found_and_revoked(fake: FakeApi) -> None:
+    # The first create's answer is lost and the API commits it only later: the key shows up at the
+    # third look. The provider looks until the late-commit horizon before it sends the create again.
+    fake.on("POST", "/api-keys", lost, (200, key_doc("k-kept", "kept-value", timestamp_created=iso())))
+    fake.on("GET", "/api-keys", page(), page(), page(key_doc("k-late", timestamp_created=iso())), page())
+    fake.on("DELETE", "/api-keys/k-late", (200, key_doc("k-late")))
+    created = configured(ApiKeyProvider).create(INPUTS)
+    assert created.id == "k-kept"
+    assert fake.writes() == [
+        ("POST", "/api/v2/api-keys"),
+        ("DELETE", "/api/v2/api-keys/k-late"),
+        ("POST", "/api/v2/api-keys"),
+    ]
+
+
+def test_the_late_commit_horizon_is_twice_the_timeout_and_at_least_ten_seconds() -> None:
+    from instantly_pulumi.resources.api_key import late_commit_horizon
+
+    assert late_commit_horizon(30) == 60
+    assert late_commit_horizon(2) == 10
+
+
 def test_a_key_this_process_minted_is_never_taken_for_an_orphan(fake: FakeApi) -> None:
     p = configured(ApiKeyProvider)
     fake.on("POST", "/api-keys", (200, key_doc("k-sibling", "v1", timestamp_created=iso())))

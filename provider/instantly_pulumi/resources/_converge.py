@@ -41,6 +41,8 @@ class Attempts:
         """When the first attempt was sent."""
         self.count = 0
         """Attempts made."""
+        self.last = self.started
+        """When the latest attempt was sent (server's clock)."""
 
     def covers(self, timestamp: Any) -> bool:
         """Whether an API timestamp (``2026-03-05T23:09:47.274Z``) falls within the attempts."""
@@ -83,6 +85,7 @@ def converge(
                     if found is not None:
                         return found
                 attempts.count += 1
+                attempts.last = client.server_time()
                 return write()
     except Exception as exc:
         if ambiguous(exc):

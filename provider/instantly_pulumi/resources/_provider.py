@@ -47,7 +47,7 @@ from instantly_pulumi.errors import (
     PermissionDeniedError,
     ReplacementError,
 )
-from instantly_pulumi.resources import _grpc, _replacement, _stack_config
+from instantly_pulumi.resources import _grpc, _recovery, _replacement, _stack_config
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ADOPTED, Change, Field
 from instantly_pulumi.resources._replacement import Replacement
@@ -129,6 +129,14 @@ class InstantlyProvider(ResourceProvider):
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    @classmethod
+    def with_config(cls, config: Mapping[str, Any]) -> InstantlyProvider:
+        """A provider outside the engine (the program's own reads and writes), configured from the
+        stack's config as :meth:`configure` would be."""
+        provider = cls()
+        provider._config = {k: config.get(k) for k in _CONFIG_KEYS}
+        return provider
+
     def configure(self, req: ConfigureRequest) -> None:
         """Keep the credentials from stack config; no API call."""
         self._config = {k: req.config.get(k) for k in _CONFIG_KEYS}
@@ -188,8 +196,11 @@ class InstantlyProvider(ResourceProvider):
             failures += self.validate(news)
         if not failures:
             failures += self.check_live(olds, news)
-        if not failures and not olds:
-            self.announce(news)
+        if not failures:
+            news = {**news}  # the caller's dict stays as it was
+            _recovery.stamp(news, olds)
+            if not olds:
+                self.announce(news)
         return CheckResult(news, failures)
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
@@ -207,12 +218,19 @@ class InstantlyProvider(ResourceProvider):
         One listing per collection and process (shared with refresh's reads).
         """
         key = self.natural_key
+        intent = _recovery.Intent.of(news)
+        if intent is not None and intent.recovered:
+            _grpc.note(
+                f"a run that was interrupted was creating {self.kind} {self.label(news)}: `pulumi up` takes "
+                "over what it made (as created, so destroy deletes it) before it creates anything"
+            )
+            return
         if not news.get("adopt") or key is None or any(has_unknown(v) for v in news.values()):
             return
         if _replacement.is_planned(self.replacement_key(news)):
             return  # the object being replaced: diff has said what happens to it
         try:
-            existing = next((o for o in self.listed(news) if self.matches(o, news) and self.alive(o)), None)
+            existing = next((o for o in self.snapshot(news) if self.matches(o, news) and self.alive(o)), None)
         except (PermissionDeniedError, NotFoundError):
             return  # not readable yet (a group invitation still pending): decided at `up`
         what = f"{self.kind} {self.label(news)}"
@@ -263,6 +281,13 @@ class InstantlyProvider(ResourceProvider):
             and (is_unknown(news.get(f.name)) or not f.same(olds.get(f.name), news.get(f.name)))
         ]
         replaces = [name for name in changed if self.by_name[name].change is Change.REPLACE]
+        intent = _recovery.Intent.of(news)
+        if intent is not None and intent.deleting and not self.read(_id, olds).id:
+            # A run that was killed while deleting it got that far: make it again.
+            _grpc.note(
+                f"{self.kind} {self.label(olds)} was deleted by a run that was interrupted: made again"
+            )
+            return DiffResult(changes=True, replaces=[_recovery.INTENT], delete_before_replace=False)
         first = bool(replaces) and self.deletes_first(replaces)
         if first:
             _replacement.planned(
@@ -341,8 +366,11 @@ class InstantlyProvider(ResourceProvider):
 
     # -- reads ------------------------------------------------------------------------------------------
 
-    def find(self, props: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The object with ``props``'s natural key, read fresh from the API."""
+    def find(self, props: Mapping[str, Any], *, shared: bool = False) -> dict[str, Any] | None:
+        """The object with ``props``'s natural key, read fresh from the API — or, with ``shared``,
+        from the process's listing of the collection (what ``check`` read to announce an adoption)."""
+        if shared:
+            return next((o for o in self.snapshot(props) if self.matches(o, props)), None)
         for obj in self.client.paginate(
             self.path,
             operation=f"find {self.kind}",
@@ -353,6 +381,22 @@ class InstantlyProvider(ResourceProvider):
             if self.matches(obj, props):
                 return obj
         return None
+
+    def snapshot(self, props: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The collection as it was when this process first looked (one listing per process): what
+        adoptions match against. A later write to one object changes no other's natural key, so the
+        writes of this run do not make it stale for that purpose."""
+        ws = self.acting_workspace(props)
+
+        def read() -> list[dict[str, Any]]:
+            return list(
+                self.client.paginate(
+                    self.path, operation=f"list {self.kind}s", target=self.target(props), workspace_id=ws
+                )
+            )
+
+        found: list[dict[str, Any]] = self.client.remember(f"snapshot {self.path} {ws}", read)
+        return found
 
     def listed(self, props: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every object of the collection in the object's workspace (cached per process)."""
@@ -392,9 +436,20 @@ class InstantlyProvider(ResourceProvider):
         inherits whether the old one was adopted.
         """
         replacing = _replacement.take_deleted(self.replacement_key(props)) if self.natural_key else None
-        if replacing is None and props.get("adopt") and self.natural_key is not None:
-            existing = self.find(props)
-            if existing is not None:
+        intent = _recovery.Intent.of(props)
+        recovering = intent is not None and intent.recovered
+        if replacing is None and (props.get("adopt") or recovering) and self.natural_key is not None:
+            # An adoption reads the listing check already read (a killed run's object, fresh).
+            existing = self.find(props, shared=not recovering)
+            if (
+                existing is not None
+                and intent is not None
+                and recovering
+                and intent.within(existing.get("timestamp_created"))
+            ):
+                obj = self.take_over(existing, props)
+                return CreateResult(obj["id"], self.outs(props, obj, adopted=False))
+            if existing is not None and props.get("adopt"):
                 obj = self.adopt(existing, props)
                 return CreateResult(obj["id"], self.outs(props, obj, adopted=True))
         try:
@@ -461,6 +516,27 @@ class InstantlyProvider(ResourceProvider):
         if props.get("adopt"):
             return self.adopt(found, props), True
         raise AdoptionError(f"create {self.kind} {self.target(props)}: {self.duplicate_hint()}")
+
+    def made_by(self, props: Mapping[str, Any], intent: _recovery.Intent) -> list[dict[str, Any]]:
+        """What a run that died while creating ``props`` made (none when the object existed before)."""
+        if self.natural_key is None:
+            return []
+        found = self.find(props)
+        return [found] if found is not None and intent.within(found.get("timestamp_created")) else []
+
+    def take_over(self, found: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        """Make the object a run that died created this stack's own, as declared now: one PATCH for
+        what differs, or — for what the API cannot change — delete it and create it again."""
+        try:
+            obj = self.adopt(found, props)
+        except AdoptionError:
+            self.delete_object(found["id"], props)
+            obj, _ = self.create_object(props)
+        _grpc.note(
+            f"took over {self.kind} {self.label(props)} ({obj.get('id')}), created by a run that was "
+            "interrupted: it counts as created by this stack"
+        )
+        return obj
 
     def claim(self, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool] | None:
         """When a first create is refused as a duplicate: an existing object that is provably

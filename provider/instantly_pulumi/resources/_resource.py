@@ -14,6 +14,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from instantly_pulumi.resources._provider import InstantlyProvider
+from instantly_pulumi.resources._recovery import INTENT
 
 
 class InstantlyResource(Resource):
@@ -45,7 +46,7 @@ class InstantlyResource(Resource):
             {f.name: getattr(args, f.name) for f in dataclasses.fields(args)} if args is not None else {}
         )
         props.update(inputs)
-        unknown = sorted(set(props) - set(provider.inputs))
+        unknown = sorted(set(props) - set(provider.inputs) - {INTENT})
         if unknown:
             raise TypeError(f"{type(self).__name__}: unknown input(s) {', '.join(map(repr, unknown))}")
         missing = [f.name for f in provider.fields if f.required and props.get(f.name) is None]

@@ -15,6 +15,7 @@ keeps. And it refuses to revoke the key it authenticates with.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -23,14 +24,26 @@ from pulumi.dynamic import CheckFailure, CreateResult
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import BadRequestError, SelfRevocationError
+from instantly_pulumi.resources import _grpc
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ALLOW_AGENCY, ON_DESTROY, WORKSPACE_ID, Change, Field
 from instantly_pulumi.resources._provider import InstantlyProvider, failure, is_unknown
+from instantly_pulumi.resources._recovery import Intent
 from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
 _MINTED: set[str] = set()
 """Ids of the keys this process created and holds (never taken for a lost attempt's orphan)."""
 _MINTED_LOCK = threading.Lock()
+
+LATE_COMMIT_POLL = 1.0
+"""Seconds between looks for a lost create's key while it may still land."""
+
+
+def late_commit_horizon(timeout: float) -> float:
+    """Seconds after a create was sent within which the API may still commit it although the client
+    gave up: twice the client's timeout, at least 10 s (docs/reliability.md)."""
+    return max(2 * timeout, 10.0)
+
 
 _SELF_REVOCATION = (
     "it is the key this provider authenticates with (instantly:apiKey / INSTANTLY_API_KEY). Point "
@@ -114,8 +127,19 @@ class ApiKeyProvider(InstantlyProvider):
         return []
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """One POST; after a lost answer, revoke what that attempt made, then create again."""
+        """One POST; after a lost answer, revoke what that attempt made, then create again.
+
+        The create of a run that died (handed back with its intent) first revokes the keys that run
+        can be proven to have made: same name and scopes, made within its window, not minted here.
+        """
         ws, target = self.acting_workspace(props), self.target(props)
+        intent = Intent.of(props)
+        if intent is not None and intent.recovered:
+            for orphan in self.made_by(props, intent):
+                self.delete_object(orphan["id"], {**props, "key": None})
+                _grpc.note(
+                    f"revoked API key {self.label(props, orphan['id'])}, made by a run that was interrupted"
+                )
 
         def write() -> dict[str, Any]:
             key: dict[str, Any] = self.client.request(
@@ -130,14 +154,45 @@ class ApiKeyProvider(InstantlyProvider):
                 _MINTED.add(key["id"])
             return key
 
+        revoked: set[str] = set()
+
         def reconcile(attempts: Attempts) -> None:
-            for orphan in self.orphans(props, attempts):
-                self.delete_object(orphan["id"], {**props, "key": None})
+            # A lost create can still be committed by the API after the client gave up on it: look
+            # until it no longer can (the late-commit horizon), revoking what it made, then send again.
+            left = (
+                attempts.last
+                + late_commit_horizon(self.client.credentials.timeout)
+                - self.client.server_time()
+            )
+            for look in range(max(0, math.ceil(left / LATE_COMMIT_POLL)) + 1):
+                if look:
+                    self.client.sleep(LATE_COMMIT_POLL)
+                for orphan in self.orphans(props, attempts):
+                    if orphan["id"] not in revoked:
+                        self.delete_object(orphan["id"], {**props, "key": None})
+                        revoked.add(orphan["id"])
             return None  # never adopt: the value cannot be read again
 
         key = converge(self.client, "create API key", target, write, reconcile)
         self.client.invalidate(self.path, ws)
         return CreateResult(key["id"], self.outs({**props, "key": key["key"]}, key, adopted=False))
+
+    def made_by(self, props: Mapping[str, Any], intent: Intent) -> list[dict[str, Any]]:
+        """Keys with ``props``'s name and scopes made within ``intent``'s window and not minted by this
+        process (fresh listing)."""
+        ws = self.acting_workspace(props)
+        self.client.invalidate(self.path, ws)
+        name, scopes = props.get("name"), set(props.get("scopes") or [])
+        with _MINTED_LOCK:
+            held = set(_MINTED)
+        return [
+            k
+            for k in self.listed(props)
+            if k.get("name") == name
+            and set(k.get("scopes") or []) == scopes
+            and intent.within(k.get("timestamp_created"))
+            and k.get("id") not in held
+        ]
 
     def orphans(self, props: Mapping[str, Any], attempts: Attempts) -> list[dict[str, Any]]:
         """Keys provably made by this create's lost attempts (fresh listing)."""

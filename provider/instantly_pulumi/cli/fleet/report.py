@@ -49,6 +49,7 @@ def stack_document(run: StackRun) -> dict[str, Any]:
         "log": str(run.log) if run.log.exists() else None,
         "error": run.error,
         "pending_operations": run.pending_operations,
+        "pending_cleared": run.pending_cleared,
     }
 
 

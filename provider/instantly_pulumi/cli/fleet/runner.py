@@ -20,6 +20,7 @@ once), ``preview`` as ``pulumi preview``.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import tempfile
 import threading
@@ -39,11 +40,14 @@ from pulumi.automation import (
     OpType,
     Stack,
     UpdateSummary,
+    Workspace,
 )
 
 from instantly_pulumi.cli.common import mask_credentials
 from instantly_pulumi.cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
 from instantly_pulumi.cli.fleet.stacks import Project
+from instantly_pulumi.recovery import TYPE_PREFIX
+from instantly_pulumi.resources._recovery import INTENT
 
 __all__ = ["FINISHED", "Fleet", "FleetStack", "StackRun", "mask_credentials"]
 
@@ -80,6 +84,9 @@ class StackRun:
     """Why it failed (the engine's error diagnostics, else the CLI's error lines)."""
     pending_operations: int | None = None
     """After a cancellation: operations the state still lists as pending (0 when clean)."""
+    pending_cleared: int = 0
+    """After an ``up``: records of creates a killed run left, which this ``up`` resolved and the fleet
+    then removed from the state."""
     _in_flight: dict[str, str] = field(default_factory=dict)
     _errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -362,6 +369,7 @@ class Fleet:
             stack.preview(**common)
         elif self.operation == "up":
             stack.up(**common)
+            run.pending_cleared = self._clear_resolved_creates(stack.workspace, run.name, on_output, on_error)
         elif self.operation == "refresh":
             stack.refresh(**common)
         elif self.operation == "destroy":
@@ -370,6 +378,39 @@ class Fleet:
             raise ValueError(self.operation)
         run.state = "succeeded"
 
+    def _clear_resolved_creates(
+        self, ws: Workspace, name: str, on_output: Callable[[str], None], on_error: Callable[[str], None]
+    ) -> int:
+        """After an ``up`` that succeeded, drop Pulumi's records of the creates a killed run left.
+
+        Pulumi keeps a pending CREATE through every ``up`` (only a refresh may drop it). The program
+        handed each one's intent back to its object, whose create took over what the killed run made,
+        or removed what it made of an object no longer declared: so once this ``up`` succeeded, every
+        record that carries an intent is resolved. Exported and imported without decrypting secrets.
+        """
+        out: list[str] = []
+        root, env = str(self.project.root), ws.env_vars
+        ws.pulumi_command.run(["stack", "export", "--stack", name], root, env, out.append, on_error)
+        doc = json.loads("\n".join(out))
+        pending = doc.get("deployment", {}).get("pending_operations") or []
+        keep = [op for op in pending if not _resolved_by_up(op)]
+        if len(keep) == len(pending):
+            return 0
+        doc["deployment"]["pending_operations"] = keep
+        with tempfile.NamedTemporaryFile("w", dir=self.run_dir, suffix=".json", delete=False) as f:
+            json.dump(doc, f)
+        try:
+            ws.pulumi_command.run(
+                ["stack", "import", "--file", f.name, "--stack", name], root, env, on_output, on_error
+            )
+        finally:
+            Path(f.name).unlink(missing_ok=True)
+        cleared = len(pending) - len(keep)
+        on_output(
+            f"fleet: removed {cleared} record(s) of creates an interrupted run left (resolved by this up)"
+        )
+        return cleared
+
     def _pending_operations(self, name: str) -> int | None:
         """How many operations the stack's state still lists as pending (None if it cannot be read)."""
         try:
@@ -377,6 +418,17 @@ class Fleet:
         except CommandError:
             return None
         return len(deployment.get("pending_operations") or [])
+
+
+def _resolved_by_up(op: dict[str, Any]) -> bool:
+    """A pending CREATE of this package's resources that carries an intent (see
+    :mod:`instantly_pulumi.recovery`): the program resolves it in every ``up``."""
+    resource = op.get("resource") or {}
+    return (
+        op.get("type") == "creating"
+        and str(resource.get("type", "")).startswith(TYPE_PREFIX)
+        and isinstance((resource.get("inputs") or {}).get(INTENT), dict)
+    )
 
 
 def _masked(url: str | None) -> str | None:

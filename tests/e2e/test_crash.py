@@ -1,0 +1,170 @@
+"""A run that dies (issue 17): `pulumi up` or `destroy` killed with SIGKILL while writes are in flight.
+
+The sandbox holds every write for a few seconds before it handles it — and still handles it once the
+client is gone, as a server does with a request it already received — so the kill always finds
+creates (or deletes) in flight, and the API commits them after the run died. The recovery is the
+documented one: `pulumi cancel --yes` where a lock remains, then the command again. Then nothing is
+duplicated, nothing is orphaned, what the killed run created counts as created (so `destroy`
+deletes it), and `instantly-pulumi fleet up` drops Pulumi's own records of the interrupted creates.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from instantly_sandbox.testing import Fault
+
+from .change_matrix import check_outputs_agree
+from .conftest import ClientStack, InstalledCopy, World, make_world
+from .crash import kill, pending, recover, start, wait_for_pending
+from .support import writes
+
+pytestmark = pytest.mark.e2e
+
+HOLD_MS = 3_000
+"""How long the sandbox holds each write before handling it (it lands after the kill)."""
+
+
+def client(world: World, *, tags: bool = True) -> dict[str, Any]:
+    out = {
+        "workspace_id": world.client_id,
+        "members": [
+            {"email": "ana@crash.example", "role": "editor"},
+            {"email": "bo@crash.example", "role": "view", "nickname": "Bo"},
+            {"email": "cy@crash.example", "access": "sdr"},
+        ],
+        "api_keys": [
+            {"name": "crm-sync", "scopes": ["campaigns:read", "leads:read"]},
+            {"name": "reporting", "scopes": ["campaigns:read"]},
+        ],
+        "tags": [{"label": "Outbound", "campaigns": world.campaigns[:2]}],
+    }
+    if not tags:
+        out["tags"] = []
+    return out
+
+
+def stack_in(copy: InstalledCopy, world: World, name: str) -> ClientStack:
+    copy.cli.ensure_stack(name)
+    copy.cli.run("config", "set", "--secret", "instantly:apiKey", stack=name, stdin=world.agency_key)
+    return ClientStack(cli=copy.cli, world=world, name=name)
+
+
+def objects(world: World) -> Counter[tuple[str, str]]:
+    """The client's members, keys and tags, by kind and natural key (a count above 1: a duplicate)."""
+    out: Counter[tuple[str, str]] = Counter()
+    out.update(("member", m["email"]) for m in world.list("/workspace-members"))
+    out.update(("key", k["name"]) for k in world.list("/api-keys"))
+    out.update(("tag", t["label"]) for t in world.list("/custom-tags"))
+    return out
+
+
+def killed_during_writes(stack: ClientStack, command: str) -> str:
+    """Run ``command`` with every write held, kill it once the first write has landed (the others are
+    in flight, held), let the held writes land; return what it printed."""
+    control = stack.world.control
+    control.set_faults([Fault.delay(HOLD_MS, method="POST"), Fault.delay(HOLD_MS, method="DELETE")])
+    control.clear_requests()
+    try:
+        proc = start(stack, command, *(["--skip-preview"] if command == "up" else []))
+        assert wait_for_pending(stack, proc), proc.communicate()[0]
+        deadline = time.monotonic() + 120
+        while not writes(control.requests()):
+            assert proc.poll() is None, "the run ended before a write landed"
+            assert time.monotonic() < deadline, "no write landed"
+            time.sleep(0.1)
+        out = kill(proc)
+        time.sleep(HOLD_MS / 1000 + 2)  # the held writes land after the run died
+    finally:
+        control.clear_faults()
+    return out
+
+
+def test_a_killed_up_converges_in_one_up_and_destroy_deletes_what_it_created(
+    installed_copy: InstalledCopy, sandbox: Any, control: Any
+) -> None:
+    world = make_world(control, sandbox.base_url, "crashup")
+    before = objects(world)
+    stack = stack_in(installed_copy, world, "crash-up")
+    stack.write(client(world))
+    killed_during_writes(stack, "up")
+    left = pending(stack)
+    assert [op["type"] for op in left]
+    assert all(op["type"] == "creating" for op in left)
+    assert all("__intent" in op["resource"]["inputs"] for op in left)  # the write-ahead record
+
+    recovered = recover(stack)
+    out = recovered.stdout + recovered.stderr
+    assert "A member with this email already exists" not in out
+    # Every object once; no key beyond the declared ones; the outputs say what the server holds.
+    assert objects(world) - before == Counter(
+        {("member", m["email"]): 1 for m in client(world)["members"]}
+        | {("key", k["name"]): 1 for k in client(world)["api_keys"]}
+        | {("tag", "Outbound"): 1}
+    )
+    check_outputs_agree(stack, world)
+    adopted = {
+        r["urn"].split("::")[-1]: r["outputs"].get("adopted")
+        for r in stack.state()["deployment"]["resources"]
+    }
+    assert not any(adopted.values()), adopted  # taken over as created, never as adopted
+    stack.run("preview", "--expect-no-changes")
+
+    # Pulumi keeps its records of the interrupted creates through `up`; the fleet drops the resolved ones.
+    assert pending(stack), "Pulumi dropped its pending creates: the fleet's step may no longer be needed"
+    env = {**installed_copy.cli.environment(), "INSTANTLY_API_KEY": world.agency_key}
+    fleet = subprocess.run(
+        [
+            str(installed_copy.root / ".venv" / "bin" / "instantly-pulumi"),
+            "fleet",
+            "up",
+            stack.name,
+            "--json",
+        ],
+        cwd=installed_copy.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert fleet.returncode == 0, fleet.stdout + fleet.stderr
+    (run,) = json.loads(fleet.stdout)["stacks"]
+    assert run["pending_cleared"] == len(left)
+    assert pending(stack) == []
+    stack.run("up", "--expect-no-changes")
+
+    stack.run("destroy")
+    assert objects(world) == before  # everything the stack created, the killed run's included, is gone
+
+
+@pytest.mark.parametrize("recovery", ["destroy", "up"])
+def test_a_killed_destroy_recovers_with_either_command(
+    installed_copy: InstalledCopy, sandbox: Any, control: Any, recovery: str
+) -> None:
+    world = make_world(control, sandbox.base_url, f"crashd{recovery}")
+    before = objects(world)
+    stack = stack_in(installed_copy, world, f"crash-destroy-{recovery}")
+    # No tag: a destroy deletes assignments first, and the kill should find members and keys going.
+    stack.write(client(world, tags=False))
+    stack.run("up")
+    created = objects(world) - before
+    killed_during_writes(stack, "destroy")
+    assert objects(world) - before != created, "the kill came before any delete landed"
+
+    recover(stack, recovery)
+    if recovery == "destroy":
+        assert objects(world) == before
+    else:  # `up` puts back what the file declares: every object once
+        assert objects(world) - before == created
+        check_outputs_agree(stack, world)
+        stack.run("preview", "--expect-no-changes")
+        stack.run("destroy")
+        assert objects(world) == before
+    assert [op for op in pending(stack) if op["type"] == "creating"] == []
