@@ -31,7 +31,7 @@
 //   - RunPlugin: a plugin written in Python, above all a policy pack
 //     (`pulumi preview --policy-pack DIR`; plugin.go);
 //   - Cancel: interrupts the program or plugin running (SIGINT, then SIGKILL
-//     after 5 s), as does the host's own stop.
+//     after 5 s), as does the engine's death.
 //
 // The host also exits when the engine stops answering its health check.
 // Everything else (program and SDK generation, packing, linking, `pulumi new`
@@ -92,7 +92,10 @@ func main() {
 	// default SIGINT again (handled signals reset on exec), so Ctrl-C reaches
 	// it as KeyboardInterrupt.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second SIGINT kills, as before we asked for it
+	}()
 	if err := serve(ctx, host, engineHealthInterval, os.Stdout); err != nil {
 		fail(err)
 	}
@@ -105,21 +108,27 @@ const engineHealthInterval = 5 * time.Minute
 // serve serves the LanguageRuntime service until ctx ends (SIGINT) or the
 // engine stops answering its health check (polled every interval, as
 // upstream's hosts do: an engine killed with SIGKILL never stops its
-// plugins). It writes the port to out first, as the spawner expects. On the
-// way out it cancels what the host still runs (a program, a plugin), so the
-// server's graceful stop does not wait for them.
+// plugins). It writes the port to out first, as the spawner expects.
+//
+// The server stops gracefully: it waits for the calls in progress. On SIGINT
+// a program or plugin the host runs got the engine's signal too (the engine
+// signals the host's process group), and ends. A dead engine sends nothing,
+// so then the host interrupts them itself (as Cancel does).
 func serve(ctx context.Context, host *pythonHost, interval time.Duration, out io.Writer) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	if host.engine != "" {
-		if err := rpcutil.Healthcheck(ctx, host.engine, interval, stop); err != nil {
+		engineGone := func() {
+			host.cancel()
+			stop()
+		}
+		if err := rpcutil.Healthcheck(ctx, host.engine, interval, engineGone); err != nil {
 			return err
 		}
 	}
 	cancel := make(chan bool)
 	go func() {
 		<-ctx.Done()
-		host.cancel()
 		close(cancel)
 	}()
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
@@ -146,7 +155,7 @@ type pythonHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engine string
 	shim   string
-	// cancelled ends when the engine calls Cancel or the host stops: the
+	// cancelled ends when the engine calls Cancel or stops answering: the
 	// programs and plugins the host runs are then interrupted.
 	cancelled context.Context
 	cancel    context.CancelFunc

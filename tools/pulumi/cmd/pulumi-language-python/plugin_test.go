@@ -329,9 +329,16 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 // The host serves until the engine stops answering its health check, then
-// exits (cancelling what it runs): an engine that dies without stopping its
-// plugins leaves no host behind.
+// interrupts the program it runs and exits: an engine that dies without
+// stopping its plugins leaves no host (and no program) behind.
 func TestServeStopsWhenTheEngineDies(t *testing.T) {
+	root, info := fakeProject(t)
+	started := filepath.Join(root, "started")
+	fakePython(t, root, ".venv", fmt.Sprintf(`trap 'kill $! 2>/dev/null; exit 7' INT
+touch %q
+sleep 30 &
+wait
+`, started))
 	engineConn, engine := dial(t, func(s *grpc.Server) {
 		healthgrpc.RegisterHealthServer(s, health.NewServer())
 	})
@@ -349,12 +356,32 @@ func TestServeStopsWhenTheEngineDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	time.Sleep(300 * time.Millisecond) // several health checks
-	if _, err := pulumirpc.NewLanguageRuntimeClient(conn).GetPluginInfo(context.Background(), &emptypb.Empty{}); err != nil {
-		t.Fatalf("the host must serve while the engine is alive: %v", err)
+	client := pulumirpc.NewLanguageRuntimeClient(conn)
+	ran := make(chan *pulumirpc.RunResponse, 1)
+	go func() {
+		resp, err := client.Run(context.Background(), &pulumirpc.RunRequest{Info: info})
+		if err != nil {
+			t.Error(err)
+		}
+		ran <- resp
+	}()
+	waitFor(t, func() bool { _, err := os.Stat(started); return err == nil })
+	time.Sleep(300 * time.Millisecond) // several health checks while the engine is alive
+	select {
+	case err := <-served:
+		t.Fatalf("the host stopped while its engine was alive: %v", err)
+	default:
 	}
 
 	engine.Stop()
+	select {
+	case resp := <-ran:
+		if !strings.Contains(resp.GetError(), "exit code: 7") {
+			t.Errorf("the program must have been interrupted (its SIGINT handler ran): %v", resp)
+		}
+	case <-time.After(interruptGrace):
+		t.Fatal("the program still runs after the engine died")
+	}
 	select {
 	case err := <-served:
 		if err != nil {
@@ -362,10 +389,5 @@ func TestServeStopsWhenTheEngineDies(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the host still serves after its engine died")
-	}
-	select {
-	case <-h.cancelled.Done():
-	default:
-		t.Error("stopping must cancel what the host runs")
 	}
 }
