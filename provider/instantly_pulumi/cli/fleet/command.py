@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import sys
@@ -171,23 +172,9 @@ def run_fleet(
     return OK if all(r.state in ("succeeded", "skipped") for r in fleet.runs) else PROBLEMS
 
 
-def _operation(operation: str, summary: str) -> None:
-    def command(
-        stacks: Stacks = None,
-        parallel: Parallel = DEFAULT_PARALLEL,
-        shard: ShardOption = None,
-        as_json: Json = False,
-        yes: Yes = False,
-        secrets_provider: SecretsProvider = None,
-    ) -> None:
-        raise typer.Exit(run_fleet(operation, stacks, parallel, shard, as_json, yes, secrets_provider))
-
-    command.__doc__ = summary
-    app.command(operation)(command)
-
-
-def _operation_with_policies(operation: str, summary: str) -> None:
-    """An operation that runs policy packs (Pulumi's preview and up take them; refresh and destroy don't)."""
+def _operation(operation: str, summary: str, *, policies: bool) -> None:
+    """Register ``fleet <operation>``; with ``policies``, it takes --policy-pack and its config
+    (Pulumi's preview and up run policy packs; refresh and destroy take none)."""
 
     def command(
         stacks: Stacks = None,
@@ -202,18 +189,28 @@ def _operation_with_policies(operation: str, summary: str) -> None:
         options = (as_json, yes, secrets_provider, policy_pack, policy_pack_config)
         raise typer.Exit(run_fleet(operation, stacks, parallel, shard, *options))
 
+    if not policies:  # typer builds the options from the signature: leave the two out
+        signature = inspect.signature(command, eval_str=True)
+        kept = [p for p in signature.parameters.values() if not p.name.startswith("policy_pack")]
+        command.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
     command.__doc__ = summary
     app.command(operation)(command)
 
 
-_operation_with_policies(
-    "preview", "Preview every stack: what `up` would change (makes no change and no API write)."
+_operation(
+    "preview",
+    "Preview every stack: what `up` would change (makes no change and no API write).",
+    policies=True,
 )
-_operation_with_policies(
-    "up", "Create or update every stack's resources (stacks missing on the backend are created)."
+_operation(
+    "up",
+    "Create or update every stack's resources (stacks missing on the backend are created).",
+    policies=True,
 )
-_operation("refresh", "Read every stack's resources back from the API, once each (no preview pass).")
-_operation("destroy", "Destroy every stack's resources (asks first unless --yes).")
+_operation(
+    "refresh", "Read every stack's resources back from the API, once each (no preview pass).", policies=False
+)
+_operation("destroy", "Destroy every stack's resources (asks first unless --yes).", policies=False)
 
 
 @app.command("list")

@@ -278,10 +278,10 @@ exit 0
 	}
 }
 
-// Cancel interrupts the running program with SIGINT (not SIGKILL: the
-// program's handler runs and its exit code comes back), well before the grace
-// period after which it would be killed.
-func TestCancelInterruptsTheRunningProgram(t *testing.T) {
+// interruptibleProgram is a project whose program runs until SIGINT, then
+// exits 7; it touches the returned file once it runs.
+func interruptibleProgram(t *testing.T) (*pulumirpc.ProgramInfo, string) {
+	t.Helper()
 	root, info := fakeProject(t)
 	started := filepath.Join(root, "started")
 	fakePython(t, root, ".venv", fmt.Sprintf(`trap 'kill $! 2>/dev/null; exit 7' INT
@@ -289,6 +289,14 @@ touch %q
 sleep 30 &
 wait
 `, started))
+	return info, started
+}
+
+// Cancel interrupts the running program with SIGINT (not SIGKILL: the
+// program's handler runs and its exit code comes back), well before the grace
+// period after which it would be killed.
+func TestCancelInterruptsTheRunningProgram(t *testing.T) {
+	info, started := interruptibleProgram(t)
 	h := newHost("", "/shim")
 	client := serveHost(t, h)
 	done := make(chan *pulumirpc.RunResponse, 1)
@@ -332,13 +340,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // interrupts the program it runs and exits: an engine that dies without
 // stopping its plugins leaves no host (and no program) behind.
 func TestServeStopsWhenTheEngineDies(t *testing.T) {
-	root, info := fakeProject(t)
-	started := filepath.Join(root, "started")
-	fakePython(t, root, ".venv", fmt.Sprintf(`trap 'kill $! 2>/dev/null; exit 7' INT
-touch %q
-sleep 30 &
-wait
-`, started))
+	info, started := interruptibleProgram(t)
 	engineConn, engine := dial(t, func(s *grpc.Server) {
 		healthgrpc.RegisterHealthServer(s, health.NewServer())
 	})
