@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PULUMI_BIN_FILE := .tools/pulumi-bin-dir
 INSTALL_LOG := .tools/pulumi-install.log
+POLICY_STAMP := policy/venv/.installed-stamp
+POLICY_INSTALL_LOG := .tools/policy-install.log
 # Prefix for a recipe line that needs the CLI `make cli` recorded, first on PATH.
 WITH_CLI = PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH"
 
@@ -17,7 +19,7 @@ help:
 	@echo "make test   run the whole test suite (unit, integration, conformance, fuzz, e2e)"
 	@echo "make lint   ruff + mypy --strict on provider/"
 	@echo "make cli    build the Pulumi CLI into .tools/ (then: export PATH=\"\$$PWD/.tools/bin:\$$PATH\")"
-	@echo "make venv   .venv by \`pulumi install\`, plus the dev tools"
+	@echo "make venv   .venv by \`pulumi install\`, plus the dev tools; policy/venv (the policy pack's)"
 	@echo "make postgres  PostgreSQL's binaries for the shared-state tests (Debian's package, if missing)"
 	@echo "make bench  measure the fleet and one stack against their bounds -> docs/benchmarks.md (not in make test)"
 	@echo "make soak   the full fault soak (benchmarks/soak.py; several minutes)"
@@ -27,7 +29,7 @@ help:
 # `pulumi install` from the project root (Pulumi.yaml's `virtualenv: .venv`,
 # provider/program/requirements.txt: this project, editable, with the sandbox),
 # with $(PYTHON) as the interpreter; then the development tools on top.
-venv: $(STAMP)
+venv: $(STAMP) $(POLICY_STAMP)
 $(STAMP): pyproject.toml provider/program/requirements.txt | cli
 	@echo "pulumi install (log: $(INSTALL_LOG))"
 	@$(WITH_CLI) PULUMI_PYTHON_CMD=$(PYTHON) PULUMI_SKIP_UPDATE_CHECK=true \
@@ -35,6 +37,15 @@ $(STAMP): pyproject.toml provider/program/requirements.txt | cli
 		|| { tail -n 40 $(INSTALL_LOG); exit 1; }
 	$(PY) -m pip install --quiet -e '.[sandbox,dev]'
 	touch $(STAMP)
+
+# The policy pack's own virtualenv (policy/venv, from policy/requirements.txt), made as a user
+# makes it: `pulumi install` in policy/ (PulumiPolicy.yaml's `virtualenv: venv`).
+$(POLICY_STAMP): policy/requirements.txt | cli
+	@echo "pulumi install in policy/ (log: $(POLICY_INSTALL_LOG))"
+	@cd policy && PATH="$$(cat $(CURDIR)/$(PULUMI_BIN_FILE)):$$PATH" PULUMI_PYTHON_CMD=$(PYTHON) \
+		PULUMI_SKIP_UPDATE_CHECK=true pulumi install --non-interactive > $(CURDIR)/$(POLICY_INSTALL_LOG) 2>&1 \
+		|| { tail -n 40 $(CURDIR)/$(POLICY_INSTALL_LOG); exit 1; }
+	touch $(POLICY_STAMP)
 
 # Only needs Go: builds (or reuses) the pinned CLI with this project's host and
 # launcher, records its directory in .tools/pulumi-bin-dir and points the
@@ -71,7 +82,7 @@ clean-state:
 	rm -rf .state
 
 clean: clean-state
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) policy/venv .tools .pytest_cache .mypy_cache .ruff_cache
 
 # Mutation testing of provider/instantly_pulumi against the unit tests (mutmut; slow,
 # not part of `make test`): scripts/mutate.sh, results in .mutmut/ (`scripts/mutate.sh results`).

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Pulumi CLI, this project's Python language host and its
 # dynamic-provider launcher from the Go module proxy into
-# .tools/pulumi-<version>/bin, pinned by tools/pulumi/go.mod (the same release
-# as the `pulumi` Python package in pyproject.toml), and points the stable
-# symlink .tools/bin at the directory in use, so that
+# .tools/pulumi-<version>/bin, pinned by tools/pulumi/go.mod, and points the
+# stable symlink .tools/bin at the directory in use, so that
 #   export PATH="$PWD/.tools/bin:$PATH"
 # gives a shell the project's `pulumi`.
 #
@@ -26,8 +25,16 @@ mod="$root/tools/pulumi"
 version=$(awk '$1=="github.com/pulumi/pulumi/pkg/v3"{print $2}' "$mod/go.mod")
 sdk_version=$(awk '$1=="github.com/pulumi/pulumi/sdk/v3"{print $2}' "$mod/go.mod")
 py_version=$(sed -n 's/^ *"pulumi==\([0-9.]*\)".*/\1/p' "$root/pyproject.toml")
-if [ "$version" != "$sdk_version" ] || [ "v$py_version" != "$version" ]; then
-  echo "version pins disagree: pkg/v3 $version, sdk/v3 $sdk_version, python pulumi==$py_version" >&2
+# pkg/v3 (the CLI) and sdk/v3 (which the CLI and our host build against) are one
+# release and must agree. The `pulumi` Python package may be older: a CLI newer
+# than the SDK a program uses is the normal case (users upgrade the CLI first),
+# while an SDK newer than the CLI may speak protocol the engine lacks.
+if [ "$version" != "$sdk_version" ]; then
+  echo "version pins disagree: pkg/v3 $version, sdk/v3 $sdk_version (tools/pulumi/go.mod)" >&2
+  exit 1
+fi
+if [ -z "$py_version" ] || [ "$(printf '%s\n%s\n' "$py_version" "${version#v}" | sort -V | tail -n1)" != "${version#v}" ]; then
+  echo "the pulumi Python package (pulumi==$py_version in pyproject.toml) must not be newer than the CLI ($version)" >&2
   exit 1
 fi
 log() { echo "build-pulumi: $*" >&2; }

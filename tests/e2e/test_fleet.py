@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import subprocess
 import time
@@ -20,8 +21,8 @@ from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.seed import api_client
 from instantly_sandbox.testing import Fault
 
-from .conftest import InstalledCopy, count_requests, make_world
-from .fleet_support import FleetProject, gets_by_path, small_client
+from .conftest import REPO, InstalledCopy, count_requests, make_world
+from .fleet_support import FLEET, FleetProject, FleetResult, gets_by_path, small_client
 from .support import tally
 
 pytestmark = pytest.mark.e2e
@@ -283,3 +284,45 @@ def test_the_fleet_runs_from_a_fresh_clone_with_its_installed_command(
         assert "clone-fleet" in down.stdout
     finally:
         stack_file.unlink()
+
+
+def test_preview_with_the_policy_pack_fails_only_the_stack_that_breaks_it(
+    project: FleetProject, tmp_path: Path
+) -> None:
+    project.add_stack("tidy")
+    risky = project.add_stack("risky")
+    client = small_client(risky)
+    client["api_keys"] = [{"name": "root", "scopes": ["all:all"], "allow_full_access": True}]
+    project.write("risky", client)
+    config = tmp_path / "guardrails.json"
+    config.write_text(json.dumps({"keys-declare-rotation": "disabled", "members-have-nicknames": "disabled"}))
+
+    # From a folder below the project root, with paths relative to it: the fleet resolves them
+    # (Pulumi itself runs in the project root).
+    here = project.root / "stacks"
+    pack = os.path.relpath(REPO / "policy", here)
+    policies = ["--policy-pack", pack, "--policy-pack-config", "../../guardrails.json"]
+    project.control.clear_requests()
+    proc = subprocess.run(
+        [str(FLEET), "fleet", "preview", "--json", *policies],
+        cwd=here,
+        env=project.environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    result = FleetResult(proc.returncode, json.loads(proc.stdout), proc.stderr)
+    assert result.code == 1, proc.stderr
+    assert result.results() == {"risky": "failed", "tidy": "succeeded"}
+    error = result.stacks["risky"]["error"]
+    assert "policy no-full-access-keys (instantly-access-guardrails)" in error, error
+    assert "all:all" in error
+    assert "Traceback" not in proc.stderr + error
+    assert [r for r in project.requests() if r["method"] != "GET"] == []  # a preview writes nothing
+
+    # Refused before any stack runs: a folder that is no policy pack, a config without its pack.
+    for args in (["--policy-pack", str(tmp_path)], ["--policy-pack-config", str(config)]):
+        bad = project.fleet("preview", *args)
+        assert bad.code == 2, bad.stderr
+        assert "--policy-pack" in bad.stderr

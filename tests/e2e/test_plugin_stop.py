@@ -75,5 +75,10 @@ def test_dynamic_provider_stops_on_sigint_it_started_with_ignored(pulumi_bin: Pa
         [pulumi_bin / "pulumi-resource-pulumi-python", "127.0.0.1:1"], cwd=REPO, env=env
     ) as provider:
         code = _stop_as_the_engine_does(provider)
-    # pulumi.dynamic turns SIGINT into KeyboardInterrupt, stops its server and exits 0.
-    assert code == 0, "the dynamic provider ignored SIGINT (the engine would wait 5 s, then kill it)"
+    # pulumi.dynamic turns SIGINT into KeyboardInterrupt, stops its server and exits 0 — unless the
+    # signal lands between its port line and its `try:` (the SDK's own race, 3.259 and 3.272 alike;
+    # this test signals right after the port line): then the KeyboardInterrupt is not caught and
+    # Python exits by SIGINT (-2). Either way it stopped on SIGINT; ignoring it would time out (None).
+    assert code in (0, -signal.SIGINT), (
+        "the dynamic provider ignored SIGINT (the engine would wait 5 s, then kill it)"
+    )

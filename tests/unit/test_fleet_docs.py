@@ -29,3 +29,11 @@ def test_every_exit_code_is_documented() -> None:
     text = PAGE.read_text()
     for code in (0, 1, 2, INTERRUPTED):
         assert f"| {code} |" in text
+
+
+def test_only_preview_and_up_take_policy_packs() -> None:
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name, command in commands.items():
+        opts = {opt for param in command.params for opt in param.opts}
+        takes = {"--policy-pack", "--policy-pack-config"} <= opts
+        assert takes == (name in ("preview", "up")), name

@@ -1,10 +1,13 @@
 """The boundary with the Pulumi SDK's dynamic-provider gRPC server.
 
 The SDK (``pulumi/dynamic/__main__.py``) calls our provider methods without
-handing them the gRPC context, and turns any exception into
-``Exception calling application: <message>``. Two things need the context:
+handing them the gRPC context, and turns any exception into an error the user
+reads with noise around the message: ``Exception calling application:
+<message>`` up to SDK 3.259, the whole Python traceback since (its servicer
+methods catch every exception and abort again with ``traceback.format_exc()``).
+Two things need the context:
 
-* an error the user should read as it is (no prefix): ``context.abort``;
+* an error the user should read as it is (no prefix, no traceback);
 * a note for the user about one resource (an adoption, a member invited
   again) belongs under that resource in Pulumi's diagnostics: :func:`note`
   sends it to the engine's log with the URN of the request being served;
@@ -15,6 +18,13 @@ handing them the gRPC context, and turns any exception into
   detail (the resource is recorded with its id and properties, marked as not
   initialised, and updated on the next run), which the Python SDK does not
   expose.
+
+Both abort with a rich status: a ``google.rpc.Status`` in the
+``grpc-status-details-bin`` trailer, carrying our message (and, for a partial
+failure, the detail). A later abort by the SDK's wrapper replaces the plain
+status message but not that trailer, and the engine's gRPC client (grpc-go)
+takes the trailer's status whenever its code matches the call's: the user
+reads our message, whatever the SDK does after us.
 
 The context is the ``context`` argument of the SDK's servicer method on the
 calling thread's stack (every gRPC servicer method has it, by gRPC's own
@@ -106,10 +116,10 @@ def note(message: str, *, warning: bool = False) -> None:
 
 
 def fail(exc: BaseException) -> NoReturn:
-    """Raise ``exc`` to the engine with its message as it is (no SDK prefix)."""
+    """Raise ``exc`` to the engine with its message as it is (no SDK prefix, no traceback)."""
     context = _context()
     if context is not None:
-        context.abort(grpc.StatusCode.UNKNOWN, str(exc))
+        _abort(context, exc)
     raise exc
 
 
@@ -118,6 +128,26 @@ class _Status(grpc.Status):  # type: ignore[misc]
         self.code = code
         self.details = details
         self.trailing_metadata = metadata
+
+
+def _abort(context: grpc.ServicerContext, exc: BaseException, *details: Any) -> NoReturn:
+    """End the call with ``exc``'s message as a rich status (see the module's docstring), with
+    ``details`` (packed protobuf messages) attached."""
+    # Imported here: only the provider process needs them.
+    from google.protobuf import any_pb2
+    from google.rpc import status_pb2
+
+    packed = []
+    for detail in details:
+        any_detail = any_pb2.Any()
+        any_detail.Pack(detail)
+        packed.append(any_detail)
+    code = grpc.StatusCode.UNKNOWN
+    status = status_pb2.Status(code=code.value[0], message=str(exc), details=packed)
+    context.abort_with_status(
+        _Status(code, str(exc), (("grpc-status-details-bin", status.SerializeToString()),))
+    )
+    raise exc  # abort_with_status raises; this line is for type checkers
 
 
 def fail_partially(exc: BaseException, id_: str, outs: dict[str, Any], props: dict[str, Any]) -> NoReturn:
@@ -131,8 +161,6 @@ def fail_partially(exc: BaseException, id_: str, outs: dict[str, Any], props: di
         exc.partial = (id_, outs)  # type: ignore[attr-defined]
         raise exc
     # Imported here: only the provider process needs them.
-    from google.protobuf import any_pb2
-    from google.rpc import status_pb2
     from pulumi.runtime import rpc
     from pulumi.runtime.proto import provider_pb2
 
@@ -143,10 +171,5 @@ def fail_partially(exc: BaseException, id_: str, outs: dict[str, Any], props: di
         )
     finally:
         loop.close()
-    detail = any_pb2.Any()
-    detail.Pack(provider_pb2.ErrorResourceInitFailed(id=id_, properties=properties, reasons=[str(exc)]))
-    status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=str(exc), details=[detail])
-    context.abort_with_status(
-        _Status(grpc.StatusCode.UNKNOWN, str(exc), (("grpc-status-details-bin", status.SerializeToString()),))
-    )
-    raise exc  # abort_with_status raises; this line is for type checkers
+    kept = provider_pb2.ErrorResourceInitFailed(id=id_, properties=properties, reasons=[str(exc)])
+    _abort(context, exc, kept)

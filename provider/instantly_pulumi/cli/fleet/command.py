@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import sys
@@ -57,6 +58,24 @@ ShardOption = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of the table.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before destroy.")]
+PolicyPacks = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--policy-pack",
+        metavar="DIR",
+        help="Run this policy pack on every stack (repeatable), as `pulumi preview --policy-pack DIR`.",
+        show_default=False,
+    ),
+]
+PolicyPackConfigs = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--policy-pack-config",
+        metavar="FILE",
+        help="JSON config of the policy pack given at the same position (repeatable).",
+        show_default=False,
+    ),
+]
 SecretsProvider = Annotated[
     str | None,
     typer.Option(
@@ -93,6 +112,20 @@ def _confirm_destroy(names: list[str], yes: bool) -> None:
         raise typer.Exit(ERROR)
 
 
+def _policy_packs(packs: list[str], configs: list[str]) -> tuple[list[str], list[str]]:
+    """The packs and their configs as absolute paths (Pulumi runs in the project root, not here),
+    checked before any stack runs."""
+    if len(configs) > len(packs):
+        fail("more --policy-pack-config than --policy-pack: a config goes with the pack at its position")
+    for pack in packs:
+        if not (Path(pack) / "PulumiPolicy.yaml").is_file():
+            fail(f"--policy-pack {pack}: not a policy pack (no PulumiPolicy.yaml there)")
+    for config in configs:
+        if not Path(config).is_file():
+            fail(f"--policy-pack-config {config}: no such file")
+    return [str(Path(p).resolve()) for p in packs], [str(Path(c).resolve()) for c in configs]
+
+
 def run_fleet(
     operation: str,
     names: list[str] | None,
@@ -101,8 +134,11 @@ def run_fleet(
     as_json: bool,
     yes: bool,
     secrets_provider: str | None,
+    policy_packs: list[str] | None = None,
+    policy_pack_configs: list[str] | None = None,
 ) -> int:
     """Run ``operation`` over the chosen stacks; return the exit code (0, 1, 2 or 130)."""
+    packs, pack_configs = _policy_packs(policy_packs or [], policy_pack_configs or [])
     project, chosen, chosen_shard = _stacks(names, shard)
     if operation == "destroy":
         _confirm_destroy(chosen, yes)
@@ -118,6 +154,8 @@ def run_fleet(
         run_dir=run_dir,
         budget_file=budget,
         secrets_provider=secrets_provider,
+        policy_packs=packs,
+        policy_pack_configs=pack_configs,
     )
     try:
         with Interrupts() as interrupts, Progress(errors, operation, fleet.runs) as progress:
@@ -134,7 +172,10 @@ def run_fleet(
     return OK if all(r.state in ("succeeded", "skipped") for r in fleet.runs) else PROBLEMS
 
 
-def _operation(operation: str, summary: str) -> None:
+def _operation(operation: str, summary: str, *, policies: bool) -> None:
+    """Register ``fleet <operation>``; with ``policies``, it takes --policy-pack and its config
+    (Pulumi's preview and up run policy packs; refresh and destroy take none)."""
+
     def command(
         stacks: Stacks = None,
         parallel: Parallel = DEFAULT_PARALLEL,
@@ -142,17 +183,34 @@ def _operation(operation: str, summary: str) -> None:
         as_json: Json = False,
         yes: Yes = False,
         secrets_provider: SecretsProvider = None,
+        policy_pack: PolicyPacks = None,
+        policy_pack_config: PolicyPackConfigs = None,
     ) -> None:
-        raise typer.Exit(run_fleet(operation, stacks, parallel, shard, as_json, yes, secrets_provider))
+        options = (as_json, yes, secrets_provider, policy_pack, policy_pack_config)
+        raise typer.Exit(run_fleet(operation, stacks, parallel, shard, *options))
 
+    if not policies:  # typer builds the options from the signature: leave the two out
+        signature = inspect.signature(command, eval_str=True)
+        kept = [p for p in signature.parameters.values() if not p.name.startswith("policy_pack")]
+        command.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
     command.__doc__ = summary
     app.command(operation)(command)
 
 
-_operation("preview", "Preview every stack: what `up` would change (makes no change and no API write).")
-_operation("up", "Create or update every stack's resources (stacks missing on the backend are created).")
-_operation("refresh", "Read every stack's resources back from the API, once each (no preview pass).")
-_operation("destroy", "Destroy every stack's resources (asks first unless --yes).")
+_operation(
+    "preview",
+    "Preview every stack: what `up` would change (makes no change and no API write).",
+    policies=True,
+)
+_operation(
+    "up",
+    "Create or update every stack's resources (stacks missing on the backend are created).",
+    policies=True,
+)
+_operation(
+    "refresh", "Read every stack's resources back from the API, once each (no preview pass).", policies=False
+)
+_operation("destroy", "Destroy every stack's resources (asks first unless --yes).", policies=False)
 
 
 @app.command("list")

@@ -116,6 +116,12 @@ class StackRun:
                 self.done += 1
             elif event.res_op_failed_event:
                 self._in_flight.pop(event.res_op_failed_event.metadata.urn, None)
+            elif event.policy_event and event.policy_event.enforcement_level == "mandatory":
+                # A mandatory policy's violation is why the stack failed: name the policy.
+                policy = event.policy_event
+                message = f"policy {policy.policy_name} ({policy.policy_pack_name}): {policy.message.strip()}"
+                if message not in self._errors:
+                    self._errors.append(message)
             elif event.diagnostic_event and event.diagnostic_event.severity == "error":
                 message = event.diagnostic_event.message.strip()
                 if message and message not in self._errors:
@@ -194,6 +200,8 @@ class Fleet:
         run_dir: Path,
         budget_file: Path,
         secrets_provider: str | None = None,
+        policy_packs: Sequence[str] = (),
+        policy_pack_configs: Sequence[str] = (),
     ) -> None:
         self.project = project
         self.operation = operation
@@ -201,6 +209,9 @@ class Fleet:
         self.run_dir = run_dir
         self.budget_file = budget_file
         self.secrets_provider = secrets_provider
+        self.policy_packs = list(policy_packs)
+        """Policy packs ``preview`` and ``up`` run on every stack, with their configs by position."""
+        self.policy_pack_configs = list(policy_pack_configs)
         self.runs = [StackRun(n, run_dir / f"{n}.log", run_dir / f"{n}.requests") for n in names]
         self.interrupted = 0
         """Signals received (1: cancelled cleanly; 2 or more: forwarded, Pulumi terminated at once)."""
@@ -365,10 +376,13 @@ class Fleet:
             "on_event": on_event,
             "color": "never",
         }
+        policies: dict[str, Any] = {}
+        if self.policy_packs:
+            policies = {"policy_packs": self.policy_packs, "policy_pack_configs": self.policy_pack_configs}
         if self.operation == "preview":
-            stack.preview(**common)
+            stack.preview(**common, **policies)
         elif self.operation == "up":
-            stack.up(**common)
+            stack.up(**common, **policies)
             run.pending_cleared = self._clear_resolved_creates(stack.workspace, run.name, on_output, on_error)
         elif self.operation == "refresh":
             stack.refresh(**common)

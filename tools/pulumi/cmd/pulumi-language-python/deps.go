@@ -19,7 +19,10 @@ import (
 
 // InstallDependencies serves `pulumi install`: create the virtualenv (resolved
 // against the project root) and install requirements.txt from the program
-// directory into it, streaming the output to the CLI.
+// directory into it, streaming the output to the CLI. For a plugin (a policy
+// pack: `pulumi install` in its directory) the root is the plugin's
+// directory, and a plugin that is a buildable package (pyproject.toml with a
+// [build-system]) is installed into the virtualenv itself first, as upstream.
 func (h *pythonHost) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
@@ -28,9 +31,8 @@ func (h *pythonHost) InstallDependencies(
 	if err != nil {
 		return err
 	}
-	// As upstream: plugins never run on the ambient Python.
-	if req.GetIsPlugin() && opts.Toolchain == toolchain.Pip && opts.Virtualenv == "" {
-		opts.Virtualenv = "venv"
+	if req.GetIsPlugin() {
+		defaultPluginVirtualenv(&opts)
 	}
 	tc, err := toolchain.ResolveToolchain(opts)
 	if err != nil {
@@ -43,6 +45,18 @@ func (h *pythonHost) InstallDependencies(
 	defer closer.Close()
 
 	fmt.Fprintf(stdout, "Installing dependencies...\n\n")
+	if req.GetIsPlugin() {
+		buildable, err := toolchain.IsBuildablePackage(info.GetProgramDirectory())
+		if err != nil {
+			return fmt.Errorf("reading the plugin's pyproject.toml: %w", err)
+		}
+		if buildable {
+			if err := tc.InstallPackage(server.Context(), info.GetProgramDirectory(),
+				req.GetUseLanguageVersionTools(), true /* showOutput */, stdout, stderr); err != nil {
+				return err
+			}
+		}
+	}
 	if err := tc.InstallDependencies(server.Context(), info.GetProgramDirectory(),
 		req.GetUseLanguageVersionTools(), true /* showOutput */, stdout, stderr); err != nil {
 		return err

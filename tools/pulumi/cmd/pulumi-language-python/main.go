@@ -23,20 +23,29 @@
 //     shipped in sdk/v3, placed next to this binary) in the toolchain's
 //     environment, with the config in PULUMI_CONFIG and its secret keys in
 //     PULUMI_CONFIG_SECRET_KEYS, after the typechecker if one is configured;
-//   - InstallDependencies (`pulumi install`): venv + `pip install -r
-//     requirements.txt` in the program directory, streamed to the CLI;
+//   - InstallDependencies (`pulumi install`, in the project or in a policy
+//     pack): venv + `pip install -r requirements.txt` in the program
+//     directory, streamed to the CLI;
 //   - About / GetProgramDependencies (`pulumi about`): the interpreter and the
-//     installed packages.
+//     installed packages;
+//   - RunPlugin: a plugin written in Python, above all a policy pack
+//     (`pulumi preview --policy-pack DIR`; plugin.go);
+//   - Cancel: interrupts the program or plugin running (SIGINT, then SIGKILL
+//     after 5 s), as does the engine's death.
 //
-// Everything else (program generation, packing, RunPlugin, ...) stays
-// Unimplemented, which the engine reports as such.
+// The host also exits when the engine stops answering its health check.
+// Everything else (program and SDK generation, packing, linking, `pulumi new`
+// prompts and templates) stays Unimplemented, which the engine reports as
+// such; docs/language-host.md compares every method with upstream's host.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -69,7 +78,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	host := &pythonHost{engine: engine, shim: filepath.Join(filepath.Dir(self), "pulumi-language-python-exec")}
+	host := newHost(engine, filepath.Join(filepath.Dir(self), "pulumi-language-python-exec"))
 	if _, err := os.Stat(host.shim); err != nil {
 		fail(fmt.Errorf("the exec shim must sit next to the language host: %w", err))
 	}
@@ -81,20 +90,47 @@ func main() {
 	// would sit out those 5 s at every stop: twice per `pulumi up`. Asking
 	// for it installs a handler; it also gives the Python program we start a
 	// default SIGINT again (handled signals reset on exec), so Ctrl-C reaches
-	// it as KeyboardInterrupt. As upstream's host, a gone engine stops us too.
+	// it as KeyboardInterrupt.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	go func() {
+		<-ctx.Done()
+		stop() // a second SIGINT kills, as before we asked for it
+	}()
+	if err := serve(ctx, host, engineHealthInterval, os.Stdout); err != nil {
+		fail(err)
+	}
+}
+
+// engineHealthInterval is how often the host asks the engine whether it is
+// still there (upstream's hosts: every 5 minutes).
+const engineHealthInterval = 5 * time.Minute
+
+// serve serves the LanguageRuntime service until ctx ends (SIGINT) or the
+// engine stops answering its health check (polled every interval, as
+// upstream's hosts do: an engine killed with SIGKILL never stops its
+// plugins). It writes the port to out first, as the spawner expects.
+//
+// The server stops gracefully: it waits for the calls in progress. On SIGINT
+// a program or plugin the host runs got the engine's signal too (the engine
+// signals the host's process group), and ends. A dead engine sends nothing,
+// so then the host interrupts them itself (as Cancel does).
+func serve(ctx context.Context, host *pythonHost, interval time.Duration, out io.Writer) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if host.engine != "" {
+		engineGone := func() {
+			host.cancel()
+			stop()
+		}
+		if err := rpcutil.Healthcheck(ctx, host.engine, interval, engineGone); err != nil {
+			return err
+		}
+	}
 	cancel := make(chan bool)
 	go func() {
 		<-ctx.Done()
-		stop()
 		close(cancel)
 	}()
-	if engine != "" {
-		if err := rpcutil.Healthcheck(ctx, engine, 5*time.Minute, stop); err != nil {
-			fail(err)
-		}
-	}
-
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
@@ -103,13 +139,11 @@ func main() {
 		},
 	})
 	if err != nil {
-		fail(err)
+		return err
 	}
 	// The spawner reads the port from our first line of output.
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fail(err)
-	}
+	fmt.Fprintf(out, "%d\n", handle.Port)
+	return <-handle.Done
 }
 
 func fail(err error) {
@@ -121,6 +155,50 @@ type pythonHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engine string
 	shim   string
+	// cancelled ends when the engine calls Cancel or stops answering: the
+	// programs and plugins the host runs are then interrupted.
+	cancelled context.Context
+	cancel    context.CancelFunc
+}
+
+func newHost(engine, shim string) *pythonHost {
+	cancelled, cancel := context.WithCancel(context.Background())
+	return &pythonHost{engine: engine, shim: shim, cancelled: cancelled, cancel: cancel}
+}
+
+// Cancel asks the host to stop what it runs: a running program or plugin
+// gets SIGINT (and is killed if it has not exited 5 s later); Run and
+// RunPlugin then return as usual, with the exit it had.
+func (h *pythonHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	h.cancel()
+	return &emptypb.Empty{}, nil
+}
+
+// runContext is the context a program or plugin runs under: it ends with the
+// request (ctx) or when the engine calls Cancel, whichever comes first.
+func (h *pythonHost) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(h.cancelled, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
+}
+
+// interruptGrace is how long a program or plugin has to exit after SIGINT.
+const interruptGrace = 5 * time.Second
+
+// interruptOnCancel makes cmd (made with exec.CommandContext) interrupted
+// rather than killed when its context ends: SIGINT (KeyboardInterrupt in
+// Python), then SIGKILL after interruptGrace, as upstream's host does.
+func interruptOnCancel(cmd *exec.Cmd) {
+	cmd.Cancel = func() error {
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			return cmd.Process.Kill()
+		}
+		return nil
+	}
+	cmd.WaitDelay = interruptGrace
 }
 
 // programOptions reads the request's runtime options, with `virtualenv`

@@ -53,7 +53,7 @@ func ran(t *testing.T, root string) (string, []string) {
 
 func TestRunUsesTheRootsVirtualenvAndNeverPassesNullConfig(t *testing.T) {
 	root, info := fakeProject(t)
-	h := &pythonHost{engine: "127.0.0.1:1", shim: "/shim"}
+	h := newHost("127.0.0.1:1", "/shim")
 	resp, err := h.Run(context.Background(), &pulumirpc.RunRequest{
 		Project: "p", Stack: "s", MonitorAddress: "127.0.0.1:2", DryRun: true, Info: info,
 	})
@@ -75,7 +75,7 @@ func TestRunUsesTheRootsVirtualenvAndNeverPassesNullConfig(t *testing.T) {
 
 func TestRunExitCodes(t *testing.T) {
 	root, info := fakeProject(t)
-	h := &pythonHost{shim: "/shim"}
+	h := newHost("", "/shim")
 	os.WriteFile(filepath.Join(root, "exit"), []byte("32"), 0o644)
 	resp, err := h.Run(context.Background(), &pulumirpc.RunRequest{Info: info})
 	if err != nil || !resp.GetBail() || resp.GetError() != "" {
@@ -91,7 +91,7 @@ func TestRunExitCodes(t *testing.T) {
 func TestRunWithoutVirtualenvSaysPulumiInstall(t *testing.T) {
 	root, info := fakeProject(t)
 	os.RemoveAll(filepath.Join(root, ".venv"))
-	_, err := (&pythonHost{shim: "/shim"}).Run(context.Background(), &pulumirpc.RunRequest{Info: info})
+	_, err := newHost("", "/shim").Run(context.Background(), &pulumirpc.RunRequest{Info: info})
 	if err == nil || !strings.Contains(err.Error(), "pulumi install") ||
 		!strings.Contains(err.Error(), filepath.Join(root, ".venv")) {
 		t.Errorf("got %v", err)
@@ -119,7 +119,7 @@ func TestRunTypechecksFirstWhenConfigured(t *testing.T) {
 	options, _ := structpb.NewStruct(map[string]any{"toolchain": "pip", "virtualenv": ".venv", "typechecker": "mypy"})
 	info.Options = options
 	os.WriteFile(filepath.Join(root, "exit"), []byte("1"), 0o644)
-	_, err := (&pythonHost{shim: "/shim"}).Run(context.Background(), &pulumirpc.RunRequest{Info: info})
+	_, err := newHost("", "/shim").Run(context.Background(), &pulumirpc.RunRequest{Info: info})
 	if err == nil || !strings.Contains(err.Error(), "mypy failed") {
 		t.Fatalf("a failing typecheck must stop the run: %v", err)
 	}

@@ -37,10 +37,13 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := tc.Command(ctx, append([]string{"-u", h.shim}, shimArgs(req, h.engine)...)...)
+	runCtx, done := h.runContext(ctx)
+	defer done()
+	cmd, err := tc.Command(runCtx, append([]string{"-u", h.shim}, shimArgs(req, h.engine)...)...)
 	if err != nil {
 		return nil, err
 	}
+	interruptOnCancel(cmd)
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
