@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from instantly_pulumi.cli.pulumi_runner import find_pulumi_bin
+from instantly_cli.pulumi_runner import find_pulumi_bin
 from instantly_sandbox.testing import Fault, SandboxProcess
 from tests.e2e.conftest import ClientStack, World, make_world, new_client_stack
 from tests.e2e.crash import kill, locked, pending, start, wait_for_pending

@@ -26,8 +26,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the test helpers build client workspaces the same way the tests do
 
-from instantly_pulumi.cli.demo import write_project  # noqa: E402
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI, find_pulumi_bin  # noqa: E402
+from instantly_cli.demo import write_project  # noqa: E402
+from instantly_cli.pulumi_runner import PulumiCLI, find_pulumi_bin  # noqa: E402
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT  # noqa: E402
 from instantly_sandbox.testing import Fault, SandboxProcess  # noqa: E402
 from tests.e2e.conftest import World, make_world, update_stack_file  # noqa: E402

@@ -39,7 +39,7 @@ from typing import Any
 import dill
 from harness import LATENCY, REPO, THREADS, Bench, Measure, client
 
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI
+from instantly_cli.pulumi_runner import PulumiCLI
 
 CHECKPOINTS_OFF = "up --skip-preview, PULUMI_SKIP_CHECKPOINTS=true"
 

@@ -53,7 +53,7 @@ from typing import Any
 
 import httpx
 
-from instantly_pulumi.cli.pulumi_runner import find_pulumi_bin
+from instantly_cli.pulumi_runner import find_pulumi_bin
 from instantly_sandbox.testing import Fault, SandboxControl, SandboxProcess
 from tests.e2e.conftest import ClientStack, World, make_world, new_client_stack
 

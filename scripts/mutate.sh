@@ -12,12 +12,13 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$root/.mutmut"
 mkdir -p "$work/src"
-rm -rf "$work/src/instantly_pulumi" "$work/provider" "$work/tests" "$work/docs" "$work/stacks"
+rm -rf "$work/src/instantly_pulumi" "$work/provider" "$work/tests" "$work/docs" "$work/stacks" "$work/examples" "$work/policy"
 cp -a "$root/provider/instantly_pulumi" "$work/src/instantly_pulumi"
 mkdir -p "$work/provider"
 # What the unit tests read besides the package (pyproject's [tool.mutmut] also_copy).
 cp -a "$root/provider/instantly_sandbox" "$work/provider/instantly_sandbox"
-for item in tests docs stacks pyproject.toml Pulumi.yaml README.md; do
+cp -a "$root/provider/instantly_cli" "$work/provider/instantly_cli"
+for item in tests docs stacks examples policy pyproject.toml Pulumi.yaml README.md; do
   cp -a "$root/$item" "$work/$item"
 done
 cd "$work"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI, find_pulumi_bin
+from instantly_cli.pulumi_runner import PulumiCLI, find_pulumi_bin
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).parent / "programs"
@@ -295,7 +295,7 @@ def json_loads(text: str) -> Any:
 
 
 def new_client_stack(tmp_path: Path, pulumi_bin: Path, world: World, name: str = "client") -> ClientStack:
-    from instantly_pulumi.cli.demo import write_project as write_client_project
+    from instantly_cli.demo import write_project as write_client_project
 
     project = tmp_path / f"project-{name}"
     write_client_project(project)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI
+from instantly_cli.pulumi_runner import PulumiCLI
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 
 from .conftest import REPO, World, make_world, update_stack_file

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI
+from instantly_cli.pulumi_runner import PulumiCLI
 
 pytestmark = pytest.mark.e2e
 

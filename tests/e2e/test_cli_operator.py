@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from instantly_pulumi.cli.demo import write_project
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI
+from instantly_cli.demo import write_project
+from instantly_cli.pulumi_runner import PulumiCLI
 from tests.e2e.conftest import ClientStack, InstalledCopy, World, count_requests
 from tests.e2e.support import tally
 from tests.integration.cli_support import Api, run_cli, writes

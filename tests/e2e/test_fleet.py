@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from instantly_pulumi.cli.demo import write_project
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI
+from instantly_cli.demo import write_project
+from instantly_cli.pulumi_runner import PulumiCLI
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.seed import api_client
 from instantly_sandbox.testing import Fault

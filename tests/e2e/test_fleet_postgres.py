@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from psycopg import sql
 
-from instantly_pulumi.cli.demo import write_project
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI
+from instantly_cli.demo import write_project
+from instantly_cli.pulumi_runner import PulumiCLI
 from instantly_sandbox.seed import api_client
 from instantly_sandbox.testing import Fault
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 import typer
 
-from instantly_pulumi.cli.audit import Report, parse_since
-from instantly_pulumi.cli.managed import Managed, read_project
-from instantly_pulumi.cli.workspace_reader import tag_coverage
+from instantly_cli.audit import Report, parse_since
+from instantly_cli.managed import Managed, read_project
+from instantly_cli.workspace_reader import tag_coverage
 from tests.unit.conftest import KEY, WS, FakeApi, error, page
 from tests.unit.test_cli_discover import reader
 

@@ -10,8 +10,8 @@ import pytest
 import typer
 import yaml
 
-from instantly_pulumi.cli import discover as d
-from instantly_pulumi.cli.workspace_reader import WorkspaceReader
+from instantly_cli import discover as d
+from instantly_cli.workspace_reader import WorkspaceReader
 from instantly_pulumi.stack import parse_client
 from tests.unit.conftest import OTHER_WS, WS, FakeApi, no_wait_client, page
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from instantly_pulumi.cli.main import app
+from instantly_cli.main import app
 
 DOCS = Path(__file__).parents[2] / "docs" / "cli"
 GROUP = typer.main.get_command(app)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from instantly_pulumi.cli.fleet import app
-from instantly_pulumi.cli.fleet.command import INTERRUPTED
+from instantly_cli.fleet import app
+from instantly_cli.fleet.command import INTERRUPTED
 
 PAGE = Path(__file__).parents[2] / "docs" / "cli" / "fleet.md"
 

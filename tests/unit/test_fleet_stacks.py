@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from instantly_pulumi.cli.fleet.report import changes_text
-from instantly_pulumi.cli.fleet.runner import _masked, mask_credentials
-from instantly_pulumi.cli.fleet.stacks import Project, Shard, choose
+from instantly_cli.fleet.report import changes_text
+from instantly_cli.fleet.runner import _masked, mask_credentials
+from instantly_cli.fleet.stacks import Project, Shard, choose
 from instantly_pulumi.errors import ConfigurationError
 
 

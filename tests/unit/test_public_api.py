@@ -140,8 +140,8 @@ def test_the_library_a_program_imports_pulls_in_no_tooling() -> None:
     script = (
         "import sys, instantly_pulumi, instantly_pulumi.stack\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('instantly_sandbox', 'typer', 'fastapi', 'uvicorn') or m.startswith('instantly_pulumi.cli.')\n"
-        "or m == 'instantly_pulumi.cli'))\n"
+        "('instantly_sandbox', 'typer', 'fastapi', 'uvicorn') or m.startswith('instantly_cli.')\n"
+        "or m == 'instantly_cli'))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60

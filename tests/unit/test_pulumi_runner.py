@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI, PulumiError, find_pulumi_bin
+from instantly_cli.pulumi_runner import PulumiCLI, PulumiError, find_pulumi_bin
 
 
 @pytest.fixture
@@ -84,6 +84,6 @@ def test_find_pulumi_bin_prefers_the_recorded_build(tmp_path: Path, fake_pulumi:
 
 def test_missing_cli_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr("instantly_pulumi.cli.pulumi_runner.find_pulumi_bin", lambda *_: None)
+    monkeypatch.setattr("instantly_cli.pulumi_runner.find_pulumi_bin", lambda *_: None)
     with pytest.raises(FileNotFoundError, match="make cli"):
         PulumiCLI(project_dir=tmp_path, state_dir=tmp_path / "s", passphrase="pw")

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from instantly_pulumi.cli.fleet.runner import Fleet, StackRun
+from instantly_cli.fleet.runner import Fleet, StackRun
 
 __all__ = ["STYLE", "changes_text", "document", "print_report"]
 

@@ -27,9 +27,9 @@ from typing import Annotated, Any
 import typer
 import yaml
 
+from instantly_cli import common
+from instantly_cli.workspace_reader import Snapshot, WorkspaceReader, tag_coverage
 from instantly_pulumi import models
-from instantly_pulumi.cli import common
-from instantly_pulumi.cli.workspace_reader import Snapshot, WorkspaceReader, tag_coverage
 from instantly_pulumi.client import DEFAULT_BASE_URL
 from instantly_pulumi.errors import StackFileError
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT, parse_client

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from instantly_pulumi.cli import common
+from instantly_cli import common
 
 __all__ = ["Managed", "StateReadError", "read_project"]
 

@@ -40,7 +40,7 @@ def find_pulumi_bin(repo_root: Path | None = None) -> Path | None:
     Prefers the folder recorded by ``make cli`` (``.tools/pulumi-bin-dir``),
     then a ``pulumi`` on PATH; ``None`` when neither exists.
     """
-    root = repo_root or Path(__file__).resolve().parents[3]
+    root = repo_root or Path(__file__).resolve().parents[2]
     recorded = root / ".tools" / "pulumi-bin-dir"
     if recorded.is_file():
         candidate = Path(recorded.read_text().strip())

@@ -20,9 +20,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from instantly_cli import common
+from instantly_cli.workspace_reader import WorkspaceReader
 from instantly_pulumi import models
-from instantly_pulumi.cli import common
-from instantly_pulumi.cli.workspace_reader import WorkspaceReader
 from instantly_pulumi.errors import PermissionDeniedError, ServerError, TransportError
 
 Obj = dict[str, Any]

@@ -14,7 +14,7 @@ import typer
 from pulumi.automation import CommandError
 from pulumi.automation.errors import InvalidVersionError
 
-from instantly_pulumi.cli.common import (
+from instantly_cli.common import (
     ERROR,
     OK,
     PROBLEMS,
@@ -25,12 +25,12 @@ from instantly_pulumi.cli.common import (
     print_json,
     reported,
 )
-from instantly_pulumi.cli.fleet.progress import Progress
-from instantly_pulumi.cli.fleet.report import document, print_report
-from instantly_pulumi.cli.fleet.runner import Fleet
-from instantly_pulumi.cli.fleet.sessions import Interrupts
-from instantly_pulumi.cli.fleet.stacks import Project, Shard, choose
-from instantly_pulumi.cli.pulumi_runner import find_pulumi_bin
+from instantly_cli.fleet.progress import Progress
+from instantly_cli.fleet.report import document, print_report
+from instantly_cli.fleet.runner import Fleet
+from instantly_cli.fleet.sessions import Interrupts
+from instantly_cli.fleet.stacks import Project, Shard, choose
+from instantly_cli.pulumi_runner import find_pulumi_bin
 
 __all__ = ["INTERRUPTED", "app"]
 

@@ -33,11 +33,11 @@ import httpx
 import typer
 import yaml
 
-from instantly_pulumi.cli.pulumi_runner import PulumiCLI, PulumiError
+from instantly_cli.pulumi_runner import PulumiCLI, PulumiError
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.seed import api_client, create_account, create_campaign, list_all, post
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 DEMO_CLIENTS = {"acme": "Acme Corp", "globex": "Globex"}
 DEMO_AGENCY = "Northwind Agency"
 

@@ -43,9 +43,9 @@ from pulumi.automation import (
     Workspace,
 )
 
-from instantly_pulumi.cli.common import mask_credentials
-from instantly_pulumi.cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
-from instantly_pulumi.cli.fleet.stacks import Project
+from instantly_cli.common import mask_credentials
+from instantly_cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
+from instantly_cli.fleet.stacks import Project
 from instantly_pulumi.recovery import TYPE_PREFIX
 from instantly_pulumi.resources._recovery import INTENT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instantly_pulumi.cli import audit, demo, discover, fleet, leave_group, transfer_owner
+from instantly_cli import audit, demo, discover, fleet, leave_group, transfer_owner
 
 app = typer.Typer(
     name="instantly-pulumi",

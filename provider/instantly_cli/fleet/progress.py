@@ -20,8 +20,8 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from instantly_pulumi.cli.fleet.report import STYLE, changes_text
-from instantly_pulumi.cli.fleet.runner import FINISHED, StackRun
+from instantly_cli.fleet.report import STYLE, changes_text
+from instantly_cli.fleet.runner import FINISHED, StackRun
 
 __all__ = ["Progress"]
 

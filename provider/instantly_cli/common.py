@@ -21,8 +21,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from instantly_cli.workspace_reader import WorkspaceReader
 from instantly_pulumi import validation
-from instantly_pulumi.cli.workspace_reader import WorkspaceReader
 from instantly_pulumi.client import NO_KEY, Credentials, InstantlyClient
 from instantly_pulumi.errors import InstantlyError
 

@@ -27,10 +27,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from instantly_cli import common
+from instantly_cli.managed import Managed, StateReadError, read_project
+from instantly_cli.workspace_reader import WorkspaceReader, api_time, tag_coverage
 from instantly_pulumi import models
-from instantly_pulumi.cli import common
-from instantly_pulumi.cli.managed import Managed, StateReadError, read_project
-from instantly_pulumi.cli.workspace_reader import WorkspaceReader, api_time, tag_coverage
 from instantly_pulumi.errors import ApiError, AuthenticationError, PaymentRequiredError
 
 Obj = dict[str, Any]

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from instantly_pulumi.cli import common
+from instantly_cli import common
 from instantly_pulumi.errors import NotFoundError, ServerError, TransportError
 
 

@@ -11,6 +11,6 @@
 docs/cli/fleet.md describes the command for users.
 """
 
-from instantly_pulumi.cli.fleet.command import app
+from instantly_cli.fleet.command import app
 
 __all__ = ["app"]
