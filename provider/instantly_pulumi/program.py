@@ -27,6 +27,7 @@ from instantly_pulumi.errors import (
     PaymentRequiredError,
     PermissionDeniedError,
 )
+from instantly_pulumi.resources._exclusive import ExclusiveCollection
 from instantly_pulumi.resources._fields import Place
 from instantly_pulumi.resources._provider import InstantlyProvider
 from instantly_pulumi.resources._recovery import INTENT
@@ -145,7 +146,7 @@ def main() -> None:
     # intent back, and remove what it made of objects no longer declared.
     left = recovery.read_state(pulumi.get_stack(), Path(pulumi.get_root_directory() or "."))
     declared: set[tuple[str, str]] = set()
-    for name, value in declare(client, recovery.intents(left.unresolved), declared).items():
+    for name, value in declare(client, recovery.intents(left.unresolved), declared, left.held_ids).items():
         pulumi.export(name, value)
     creates = [p for p in left.unresolved if p.operation == "creating"]
     if creates:
@@ -204,6 +205,7 @@ def declare(
     client: ClientSpec,
     intents: Mapping[tuple[str, str], Any] | None = None,
     names: set[tuple[str, str]] | None = None,
+    held: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Declare the client's resources; return the values the program exports.
 
@@ -211,7 +213,8 @@ def declare(
     that reordering the file changes nothing; a tag's ``renamed_from`` keeps
     its old name as an alias, so a rename is an update of the same tag.
     ``intents`` hands a killed run's intent back to the object it was creating
-    (by resource class and name); ``names`` collects the (class, name) of what is declared.
+    (by resource class and name); ``names`` collects the (class, name) of what is declared; ``held``
+    are the ids the stack's state holds (never removed by an exclusive collection).
     """
     # Imported here so that parsing a stack file needs no Pulumi engine.
     import pulumi
@@ -237,18 +240,23 @@ def declare(
         # it; a membership still pending when the wait runs out stops them (they would be refused).
         opts = pulumi.ResourceOptions(depends_on=[membership])
 
+    made: dict[str, list[Any]] = {"members": [], "api_keys": [], "tags": []}
     members = {}
     for m in client.members:
         role, permissions = m.granted
         declared = inputs(WorkspaceMember.provider_class, client, m, role=role, permissions=permissions)
         member = make(WorkspaceMember, f"member-{m.email.lower()}", opts=opts, **declared)
-        members[m.email] = shown(member, declared)
+        made["members"].append(member)
+        members[m.email] = shown(
+            member, declared, {"team": True} if m.email.lower() in client.from_team else None
+        )
     exports["members"] = members
 
     keys = {}
     for k in client.api_keys:
         declared = inputs(ApiKey.provider_class, client, k)
         key = make(ApiKey, f"key-{k.name}", opts=opts, **declared)
+        made["api_keys"].append(key)
         keys[k.name] = shown(key, declared)  # `key` is a secret where it is born
     exports["api_keys"] = keys
 
@@ -262,6 +270,7 @@ def declare(
 
         declared = inputs(CustomTag.provider_class, client, t)
         tag = make(CustomTag, f"tag-{t.label}", opts=named(), **declared)
+        made["tags"].append(tag)
         tagged: dict[str, Any] = {}
         for resource_type, ids in (("campaign", t.campaigns), ("account", t.accounts)):
             if ids:
@@ -281,4 +290,29 @@ def declare(
                 tagged[f"{resource_type}s"] = ids
         tags[t.label] = shown(tag, declared, tagged)
     exports["tags"] = tags
+
+    # Exclusive collections: what the stack does not declare is removed by `up` (named at preview).
+    names_of = {
+        "members": [m.email for m in client.members],
+        "api_keys": [k.name for k in client.api_keys],
+        "tags": [t.label for t in client.tags],
+    }
+    for collection in client.exclusive or []:
+        made_ids = pulumi.Output.all(*[r.id for r in made[collection]])
+        make(
+            ExclusiveCollection,
+            f"exclusive-{collection}",
+            opts=opts,
+            **inputs(
+                ExclusiveCollection.provider_class,
+                client,
+                None,
+                collection=collection,
+                declared=names_of[collection],
+                held=made_ids.apply(lambda found: sorted({str(i) for i in found} | held)),
+                keep=list(client.keep),
+                strays=[],
+            ),
+        )
+    exports["exclusive"] = list(client.exclusive or [])
     return exports

@@ -229,6 +229,8 @@ def _model_section(model: type[BaseModel]) -> list[str]:
         "|---|---|---|---|",
     ]
     for name, info in model.model_fields.items():
+        if info.exclude:
+            continue  # set by the code, not written in a stack file
         default = "required" if info.is_required() else repr(info.get_default(call_default_factory=True))
         default = default.replace("None", "—").replace("True", "true").replace("False", "false")
         doc = (info.description or "").replace("\n", " ").replace("|", "/")
@@ -270,7 +272,25 @@ def stack_file_page() -> str:
         "run `pulumi up` after changing it so the state records it before a destroy.",
         "",
     ]
+    lines += [
+        "## The agency",
+        "",
+        "What applies to every client goes once into the project-level `config:` block of `Pulumi.yaml`, "
+        "which every stack inherits (`pulumi config --stack X` shows it):",
+        "",
+        "```yaml",
+        "config:",
+        "  instantly-clients:agency:",
+        "    value:",
+        "      team:",
+        "        - {email: ops@agency.example, access: manager}",
+        "        - {email: am@agency.example, access: viewer, nickname: Account manager}",
+        "      exclusive: [members]        # optional",
+        "```",
+        "",
+    ]
     for model in (
+        stack.AgencySpec,
         stack.ClientSpec,
         stack.GroupMembershipSpec,
         stack.MemberSpec,

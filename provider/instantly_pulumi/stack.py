@@ -56,9 +56,11 @@ from instantly_pulumi.resources.sub_workspace import SubWorkspaceProvider
 from instantly_pulumi.resources.workspace_member import WorkspaceMemberProvider
 
 __all__ = [
+    "AGENCY_KEY",
     "CONFIG_KEY",
     "KNOWN_CONFIG",
     "PROJECT",
+    "AgencySpec",
     "ApiKeySpec",
     "ClientSpec",
     "GroupMembershipSpec",
@@ -66,7 +68,9 @@ __all__ = [
     "TagSpec",
     "entry_keys",
     "load",
+    "parse_agency",
     "parse_client",
+    "with_agency",
 ]
 
 PROJECT = "instantly-clients"
@@ -75,11 +79,16 @@ PROJECT = "instantly-clients"
 CONFIG_KEY = "client"
 """The config key (in the project's namespace) that holds the client value."""
 
+AGENCY_KEY = "agency"
+"""The config key that holds what applies to every client: set once, in ``Pulumi.yaml``'s project-level
+``config:`` block, which every stack inherits."""
+
 KNOWN_CONFIG = {
     "instantly:apiKey": "the agency's API key (secret)",
     "instantly:baseUrl": "the API's origin (default https://api.instantly.ai)",
     "instantly:timeout": "seconds to wait for an answer (default 30)",
     f"{PROJECT}:{CONFIG_KEY}": "the client workspace",
+    f"{PROJECT}:{AGENCY_KEY}": "what every client gets: the agency team, exclusive collections (Pulumi.yaml)",
 }
 """Every config key a client stack may hold."""
 
@@ -90,6 +99,7 @@ USER_ACTIONABLE_EXIT = 32
 """Tells the language host the program already showed its error (so Pulumi adds none)."""
 
 OnDestroy = Literal["keep", "delete"]
+Collections = Annotated[list[str], AfterValidator(validation.collections)]
 Access = Literal["admin", "manager", "sdr", "viewer"]
 WorkspaceId = Annotated[str, AfterValidator(validation.workspace_id)]
 Label = Annotated[str, AfterValidator(validation.label)]
@@ -201,6 +211,25 @@ class GroupMembershipSpec(_GroupMembershipKeys):  # type: ignore[misc,valid-type
     is the group's admin)."""
 
 
+class AgencySpec(_Spec):
+    """What applies to every client stack of the project: ``instantly-clients:agency`` in the project-level
+    ``config:`` block of ``Pulumi.yaml`` (every stack inherits it)."""
+
+    team: list[MemberSpec] = PydanticField(default_factory=list)
+    """The agency's own people: every client gets them as if its own ``members:`` listed them (a client's
+    entry for the same email wins; ``team: false`` on a client opts it out). Taken over where they exist
+    already (no new invitation); removing a line removes the person from every client on the next
+    ``fleet up``, adopted or not."""
+    exclusive: Collections = PydanticField(default_factory=list)
+    """Collections every client keeps to exactly what it declares (``members``, ``api_keys``, ``tags``):
+    what a stack does not declare is removed by ``pulumi up``. A client's own ``exclusive:`` wins."""
+
+    @model_validator(mode="after")
+    def _unique_team(self) -> AgencySpec:
+        _unique("team", [m.email.lower() for m in self.team], "email")
+        return self
+
+
 class ClientSpec(_Spec):
     """One client workspace, as declared in its stack file."""
 
@@ -220,6 +249,17 @@ class ClientSpec(_Spec):
     """API keys of the client workspace."""
     tags: list[TagSpec] = PydanticField(default_factory=list)
     """Tags of the client workspace and their assignments."""
+    team: bool = True
+    """False: this client does not get the agency team (say why, in a comment beside it)."""
+    exclusive: Collections | None = None
+    """Collections this client keeps to exactly what it declares (``members``, ``api_keys``, ``tags``): what
+    the stack does not declare is removed by ``pulumi up`` — never the workspace's owner, the key the
+    stack runs with, nor what ``keep`` names. Default: the agency's ``exclusive``."""
+    keep: list[str] = PydanticField(default_factory=list)
+    """Emails, key names and labels an exclusive collection never removes (an integration key the client
+    insists on, its own admin)."""
+    from_team: frozenset[str] = PydanticField(default_factory=frozenset, exclude=True)
+    """The emails of the members the agency team gave this client (set by :func:`with_agency`)."""
 
     @model_validator(mode="after")
     def _unique_natural_keys(self) -> ClientSpec:
@@ -243,6 +283,54 @@ class ClientSpec(_Spec):
         return getattr(self, name) if own is None else own
 
 
+def with_agency(client: ClientSpec, agency: AgencySpec | None) -> ClientSpec:
+    """The client as its stack declares it, the agency's part included: the team's members (adopted
+    where they exist, removed from the workspace when they leave the team) unless the client's own
+    entry for the same email replaces one or ``team: false`` opts out, and the agency's ``exclusive``
+    unless the client says otherwise."""
+    if agency is None:
+        return client
+    own = {m.email.lower() for m in client.members}
+    team = [] if not client.team else [m for m in agency.team if m.email.lower() not in own]
+    team = [
+        m.model_copy(
+            update={
+                "adopt": True if m.adopt is None else m.adopt,
+                "on_destroy": "delete" if m.on_destroy is None else m.on_destroy,
+            }
+        )
+        for m in team
+    ]
+    exclusive = client.exclusive if client.exclusive is not None else list(agency.exclusive)
+    return client.model_copy(
+        update={
+            "members": [*team, *client.members],
+            "exclusive": exclusive,
+            "from_team": frozenset(m.email.lower() for m in team),
+        }
+    )
+
+
+def parse_agency(raw: Any) -> AgencySpec | None:
+    """Validate the agency value (``instantly-clients:agency``); None when the project sets none."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise StackFileError(f"{PROJECT}:{AGENCY_KEY}: is not a structured value") from None
+    if not isinstance(raw, Mapping):
+        raise StackFileError(f"agency: must be a mapping of keys (team, exclusive), not {raw!r}")
+    try:
+        return AgencySpec.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        lines = [
+            _message(e, "agency", AgencySpec) for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise StackFileError("invalid agency config (Pulumi.yaml):\n  " + "\n  ".join(lines)) from None
+
+
 def _unique(field: str, keys: list[str], what: str) -> None:
     seen: dict[str, int] = {}
     for i, key in enumerate(keys):
@@ -253,15 +341,15 @@ def _unique(field: str, keys: list[str], what: str) -> None:
         seen[key] = i
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = "client"
+def _path(loc: tuple[int | str, ...], root: str = "client") -> str:
+    out = root
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
 
 
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    model: Any = ClientSpec
+def _model_at(loc: tuple[int | str, ...], top: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    model: Any = top or ClientSpec
     for part in loc:
         if isinstance(part, int):
             continue
@@ -273,16 +361,16 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     return model if isinstance(model, type) else None
 
 
-def _message(err: Mapping[str, Any]) -> str:
+def _message(err: Mapping[str, Any], root: str = "client", top: type[BaseModel] | None = None) -> str:
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        known = list(model.model_fields) if model else []
+        model = _model_at(loc[:-1], top)
+        known = [k for k, f in model.model_fields.items() if not f.exclude] if model else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-        return f"{_path(loc)}: unknown key ({hint})"
+        return f"{_path(loc, root)}: unknown key ({hint})"
     msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{_path(loc)}: {msg}"
+    return f"{_path(loc, root)}: {msg}"
 
 
 def parse_client(raw: Any) -> ClientSpec:
@@ -363,6 +451,10 @@ def load(config: Mapping[str, Any], stack_file: Path | None = None) -> ClientSpe
         client = parse_client(raw)
     except StackFileError as exc:
         problems.append(str(exc))
+    try:
+        agency = parse_agency(config.get(f"{PROJECT}:{AGENCY_KEY}"))
+    except StackFileError as exc:
+        problems.append(str(exc))
     if problems:
         raise StackFileError("\n".join(problems))
-    return client
+    return with_agency(client, agency)

@@ -9,17 +9,20 @@ rule cannot drift between the two.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
 from instantly_pulumi import models
 
 __all__ = [
+    "COLLECTIONS",
     "NICKNAME_MAX",
     "ON_DESTROY",
     "account_emails",
     "api_key_name",
     "campaign_ids",
+    "collections",
     "email",
     "full_access",
     "label",
@@ -204,6 +207,22 @@ def positive_seconds(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ValueError(f"{value!r} must be a positive number of seconds")
     return value
+
+
+COLLECTIONS = ("members", "api_keys", "tags")
+"""The collections of a client workspace a stack can keep exclusive."""
+
+
+def collections(value: Any) -> list[str]:
+    """Exclusive collections: any of ``members``, ``api_keys``, ``tags``, no repeats."""
+    items = _list(value, "collections")
+    for i, item in enumerate(items):
+        if item not in COLLECTIONS:
+            close = difflib.get_close_matches(str(item), COLLECTIONS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(f"item {i} {item!r} is not a collection: {hint}use members, api_keys or tags")
+    _no_repeats(items, "collection")
+    return items
 
 
 def on_destroy(value: Any) -> str | None:

@@ -279,3 +279,58 @@ def test_load_reports_every_problem_together(monkeypatch: pytest.MonkeyPatch) ->
     assert "'instantly-clients:clinet' (did you mean 'instantly-clients:client'?)" in text
     assert "is not a URL" in text
     assert "has no `instantly-clients:client` value" in text
+
+
+AGENCY = {
+    "team": [
+        {"email": "ops@agency.example", "access": "manager"},
+        {"email": "am@agency.example", "access": "viewer", "nickname": "AM"},
+    ],
+    "exclusive": ["members"],
+}
+
+
+def loaded(client: dict[str, Any], agency: Any = AGENCY) -> Any:
+    config = {"instantly:apiKey": "k", f"{PROJECT}:{CONFIG_KEY}": client, f"{PROJECT}:agency": agency}
+    return load(config)
+
+
+def test_the_agency_team_joins_every_client_adopted_and_removed_with_its_line() -> None:
+    spec = loaded({"workspace_id": WS})
+    team = {m.email: m for m in spec.members}
+    assert set(team) == {"ops@agency.example", "am@agency.example"}
+    assert all(m.adopt is True and m.on_destroy == "delete" for m in team.values())
+    assert team["ops@agency.example"].granted[0] == models.ACCESS_PRESETS["manager"][0]
+    assert spec.from_team == {"ops@agency.example", "am@agency.example"}
+    assert spec.exclusive == ["members"]
+
+
+def test_a_clients_own_entry_wins_and_team_false_opts_out() -> None:
+    spec = loaded({"workspace_id": WS, "members": [{"email": "OPS@agency.example", "role": "admin"}]})
+    ops = [m for m in spec.members if m.email.lower() == "ops@agency.example"]
+    assert [(m.role, m.adopt) for m in ops] == [("admin", None)]
+    assert spec.from_team == {"am@agency.example"}
+    alone = loaded({"workspace_id": WS, "team": False, "exclusive": []})
+    assert (alone.members, alone.exclusive) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("agency", "expected"),
+    [
+        (
+            {"team": [{"email": "x@y.example", "acess": "viewer"}]},
+            "agency.team[0].acess: unknown key (did you mean 'access'?)",
+        ),
+        (
+            {"exclusive": ["member"]},
+            "agency.exclusive: item 0 'member' is not a collection: did you mean 'members'?",
+        ),
+        ({"tema": []}, "agency.tema: unknown key (did you mean 'team'?)"),
+        ("[1, 2]", "agency: must be a mapping of keys (team, exclusive)"),
+    ],
+)
+def test_a_bad_agency_config_is_named_by_its_path(agency: Any, expected: str) -> None:
+    with pytest.raises(StackFileError) as info:
+        loaded({"workspace_id": WS}, agency)
+    assert expected in str(info.value)
+    assert "Pulumi.yaml" in str(info.value) or "mapping" in expected
