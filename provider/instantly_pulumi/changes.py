@@ -51,12 +51,15 @@ def effect(provider: type[InstantlyProvider], field: Field, mode: str) -> Effect
     (an API key cannot be adopted). An input the program computes (:attr:`Place.PROGRAM`) changes
     when the stack-file keys it follows do (see its ``notice``)."""
     adopted = mode == "adopted"
-    if adopted and "adopt" not in provider.inputs:
+    if not adopted and provider.always_adopts:
+        return None  # it always exists: it is only ever adopted
+    if adopted and "adopt" not in provider.inputs and not provider.always_adopts:
         return None  # an API key's value is shown only when it is made: a key cannot be adopted
     path, kind = provider.path, provider.__name__.removesuffix("Provider")
+    one = provider().object_path("{id}")
     # A tag assignment is made and removed by toggling its ids on its tag.
     create = f"POST {TOGGLE}" if kind == "TagAssignment" else f"POST {path}"
-    delete = f"POST {TOGGLE}" if kind == "TagAssignment" else f"DELETE {path}/{{id}}"
+    delete = f"POST {TOGGLE}" if kind == "TagAssignment" else f"DELETE {one}"
     if field.change is Change.CUSTOM:  # a tag assignment's ids: tag the added ones (one call)
         return Effect("update", (f"POST {TOGGLE}",))
     if field.change is Change.IGNORE:
@@ -64,7 +67,9 @@ def effect(provider: type[InstantlyProvider], field: Field, mode: str) -> Effect
     if field.change is Change.RECORD:
         return Effect("record", ())
     if field.change is Change.PATCH:
-        return Effect("update", (f"PATCH {path}/{{id}}",))
+        return Effect("update", (f"PATCH {one}",))
+    if provider.always_adopts:  # made anew: taken over where it is now (one PATCH); the old one stays
+        return Effect("replace-create-first", (f"PATCH {one}",), kept=True)
     # Replaced: by the stack's naming (a new email, name or label is a new object), or by the API.
     if NAMED_BY.get(kind) == field.name:
         return Effect("new-object", (create,) if adopted else (create, delete), kept=adopted)

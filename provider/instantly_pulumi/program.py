@@ -27,6 +27,7 @@ from instantly_pulumi.errors import (
     PaymentRequiredError,
     PermissionDeniedError,
 )
+from instantly_pulumi.resources import stack_entries
 from instantly_pulumi.resources._exclusive import ExclusiveCollection
 from instantly_pulumi.resources._fields import Place
 from instantly_pulumi.resources._provider import InstantlyProvider
@@ -290,6 +291,14 @@ def declare(
                 tagged[f"{resource_type}s"] = ids
         tags[t.label] = shown(tag, declared, tagged)
     exports["tags"] = tags
+
+    # Resources with a key of their own in the client value (`profile:`): nothing here but this loop.
+    for cls in stack_entries():
+        key = str(cls.provider_class.stack_key)
+        entry = getattr(client, key, None)
+        if entry is not None:
+            declared = inputs(cls.provider_class, client, entry)
+            exports[key] = shown(make(cls, key, opts=opts, **declared), declared)
 
     # Exclusive collections: what the stack does not declare is removed by `up` (named at preview).
     names_of = {

@@ -36,6 +36,7 @@ program that uses it.
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -230,7 +231,22 @@ class AgencySpec(_Spec):
         return self
 
 
-class ClientSpec(_Spec):
+def _entries_of_their_own() -> type[_Spec]:
+    """The client keys of the resources that declare one (:attr:`ProviderBase.stack_key`), each an
+    optional entry derived from the resource's field table: a new such resource reaches the stack
+    file, its validation and its docs with no edit here."""
+    from instantly_pulumi.resources import stack_entries
+
+    keys: dict[str, Any] = {}
+    for cls in stack_entries():
+        provider = cls.provider_class
+        doc = " ".join(inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0].split())
+        keys[str(provider.stack_key)] = (entry_keys(provider) | None, PydanticField(None, description=doc))
+    model: type[_Spec] = create_model("EntriesOfTheirOwn", __base__=_Spec, **keys)
+    return model
+
+
+class ClientSpec(_entries_of_their_own()):  # type: ignore[misc]
     """One client workspace, as declared in its stack file."""
 
     workspace_id: WorkspaceId
@@ -302,13 +318,14 @@ def with_agency(client: ClientSpec, agency: AgencySpec | None) -> ClientSpec:
         for m in team
     ]
     exclusive = client.exclusive if client.exclusive is not None else list(agency.exclusive)
-    return client.model_copy(
+    merged: ClientSpec = client.model_copy(
         update={
             "members": [*team, *client.members],
             "exclusive": exclusive,
             "from_team": frozenset(m.email.lower() for m in team),
         }
     )
+    return merged
 
 
 def parse_agency(raw: Any) -> AgencySpec | None:
@@ -383,7 +400,8 @@ def parse_client(raw: Any) -> ClientSpec:
     if not isinstance(raw, Mapping):
         raise StackFileError(f"client: must be a mapping of keys (workspace_id, members, ...), not {raw!r}")
     try:
-        return ClientSpec.model_validate(raw)
+        client: ClientSpec = ClientSpec.model_validate(raw)
+        return client
     except pydantic.ValidationError as exc:
         lines = [_message(e) for e in exc.errors(include_url=False, include_input=False)]
         raise StackFileError("invalid client stack:\n  " + "\n  ".join(lines)) from None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from instantly_pulumi import changes, program
+from instantly_pulumi.resources import stack_entries
 from instantly_pulumi.resources._fields import Field, Place
 from instantly_pulumi.resources._provider import InstantlyProvider
 from instantly_sandbox.seed import list_all
@@ -202,7 +203,36 @@ def entry_matrix(world: World, campaigns: list[str], accounts: list[str]) -> Mat
             effect = changes.effect(provider("TagAssignment"), _field("TagAssignment", fld), mode)
             assert effect is not None
             matrix.cases.append(Case("TagAssignment", fld, mode, effect, f"tag-{label}-campaigns", new_name))
+    # Resources with a key of their own (`profile:`): one object, every entry input edited at once.
+    for cls in stack_entries():
+        owner = cls.provider_class
+        key, kind = str(owner.stack_key), cls.__name__
+        fields = [f for f in owner.fields if not f.output and f.place is Place.ENTRY]
+        matrix.client[key] = {f.name: f.examples[0] for f in fields}
+        for f in fields:
+            for mode in changes.MODES:
+                effect = changes.effect(owner, f, mode)
+                if effect is not None:
+                    matrix.cases.append(Case(kind, f.name, mode, effect, key))
+
+        def edit_all(client: dict[str, Any], key: str = key, fields: list[Field] = fields) -> None:
+            for g in fields:
+                client[key][g.name] = edited(g, client[key][g.name])
+
+        matrix.edits.append(edit_all)
     return matrix
+
+
+def own_entries() -> dict[str, dict[str, Any]]:
+    """The client value's keys of the resources that have one (`profile:`), with first values."""
+    return {
+        str(cls.provider_class.stack_key): {
+            f.name: f.examples[0]
+            for f in cls.provider_class.fields
+            if not f.output and f.place is Place.ENTRY
+        }
+        for cls in stack_entries()
+    }
 
 
 def _field(kind: str, name: str) -> Field:
@@ -321,6 +351,16 @@ def check_outputs_agree(
         assert (live["role"], live.get("nickname")) == (m["role"], m.get("nickname")), email
         assert set(live.get("permissions") or []) == set(m.get("permissions") or []), email
         assert [x["email"].lower() for x in members.values()].count(email.lower()) == 1, email
+    for cls in stack_entries():  # a resource of its own key: read as its provider reads it
+        key = str(cls.provider_class.stack_key)
+        if key in out:
+            reader = cls.provider_class.with_config(
+                {"instantly:apiKey": world.agency_key, "instantly:baseUrl": world.base_url}
+            )
+            live = reader.fetch_fresh(out[key]["id"], {"workspace_id": world.client_id}) or {}
+            for f in cls.provider_class.fields:
+                if f.api and not f.output:
+                    assert live.get(f.name) == out[key].get(f.name), (key, f.name)
     keys = {k["id"]: k for k in server["/api-keys"]}
     for name, k in out["api_keys"].items():
         assert keys[k["id"]]["name"] == name
@@ -343,4 +383,8 @@ def ids_by_name(outputs: dict[str, Any]) -> dict[str, str]:
     out |= {f"tag-{label}": t["id"] for label, t in outputs.get("tags", {}).items()}
     if "group_membership" in outputs:
         out["group-membership"] = outputs["group_membership"]["id"]
+    for cls in stack_entries():
+        key = str(cls.provider_class.stack_key)
+        if key in outputs:
+            out[key] = outputs[key]["id"]
     return out

@@ -24,7 +24,7 @@ import pytest
 
 from instantly_pulumi import changes
 from instantly_pulumi.reference import provider_of
-from instantly_pulumi.resources import resource_modules
+from instantly_pulumi.resources import resource_modules, stack_entries
 
 from .change_matrix import (
     Case,
@@ -36,6 +36,7 @@ from .change_matrix import (
     entry_matrix,
     group_cases,
     ids_by_name,
+    own_entries,
     provider,
 )
 from .conftest import SUMMARIES, ClientStack, InstalledCopy, World, make_world
@@ -218,6 +219,13 @@ def moved_cases() -> list[Case]:
         )
         assert effect is not None
         out.append(Case("SubWorkspace", "sub_workspace_id", mode, effect, "group-membership"))
+    for cls in stack_entries():  # a resource of its own key (`profile:`) moves with the workspace
+        owner = cls.provider_class
+        for fname in ("workspace_id", "allow_agency_workspace"):
+            for mode in changes.MODES:
+                effect = changes.effect(owner, owner.by_name[fname], mode) if fname in owner.by_name else None
+                if effect is not None:
+                    out.append(Case(cls.__name__, fname, mode, effect, str(owner.stack_key)))
     return out
 
 
@@ -299,6 +307,7 @@ def test_workspace_move_and_agency_flag(installed_copy: InstalledCopy, sandbox: 
                 {"label": "wt-created", "campaigns": w.campaigns[:1]},
                 {"label": "wt-adopted", "campaigns": w.campaigns[:1], "adopt": True},
             ],
+            **own_entries(),
         }
 
     stack = stack_in(installed_copy, world, "matrix-move")

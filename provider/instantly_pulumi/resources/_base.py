@@ -77,6 +77,16 @@ class ProviderBase(ResourceProvider):
     has_get: ClassVar[bool] = True
     creates_verb: ClassVar[str] = "creates"
     """How messages say that a new object comes to exist (``invites`` for a member)."""
+    stack_key: ClassVar[str | None] = None
+    """The client value's key that declares this resource in a stack file (``profile``): the stack
+    schema, the program, ``discover`` and the change matrix then handle it from its field table alone.
+    None for the resources a stack file declares in their own way (members, keys, tags, the group
+    membership), whose stack-only keys (``access``, ``renamed_from``…) are written out."""
+    always_adopts: ClassVar[bool] = False
+    """The object always exists (a workspace's own settings): it is adopted, never created, and
+    ``destroy`` leaves it as it is."""
+    singleton: ClassVar[bool] = False
+    """The collection holds one object, addressed without an id (``/workspaces/current``)."""
 
     # Derived from ``fields`` by __init_subclass__.
     by_name: ClassVar[dict[str, Field]] = {}
@@ -169,6 +179,11 @@ class ProviderBase(ResourceProvider):
         return {k: outs.get(k) for k in self.inputs}
 
     # -- where objects live (overridden per resource) ---------------------------------------------
+
+    def object_path(self, id_: str) -> str:
+        """Where one object is read, patched and deleted (``/workspace-members/{id}``; the collection's
+        own path for a singleton)."""
+        return self.path if self.singleton else f"{self.path}/{id_}"
 
     def acting_workspace(self, props: Mapping[str, Any]) -> str | None:
         """The workspace API calls act in (``x-as-workspace``)."""

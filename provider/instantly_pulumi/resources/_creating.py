@@ -12,7 +12,7 @@ from typing import Any
 
 from pulumi.dynamic import CreateResult
 
-from instantly_pulumi.errors import AdoptionError, ApiError, InstantlyError, ReplacementError
+from instantly_pulumi.errors import AdoptionError, ApiError, InstantlyError, NotFoundError, ReplacementError
 from instantly_pulumi.resources import _grpc, _recovery, _replacement
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import Change
@@ -30,6 +30,14 @@ class Creating(Writing):
         The second half of a delete-first replacement never adopts (the old object is gone) and
         inherits whether the old one was adopted.
         """
+        if self.always_adopts:  # it exists: take it over (one PATCH for what differs)
+            existing = self.find(props)
+            if existing is None:
+                raise NotFoundError(
+                    f"read {self.kind}", self.target(props), 404, "Resource not found", "check workspace_id"
+                )
+            obj = self.adopt(existing, props)
+            return CreateResult(obj["id"], self.outs(props, obj, adopted=True))
         replacing = _replacement.take_deleted(self.replacement_key(props)) if self.natural_key else None
         intent = _recovery.Intent.of(props)
         recovering = intent is not None and intent.recovered

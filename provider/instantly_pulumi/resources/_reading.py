@@ -26,6 +26,8 @@ class Reading(ProviderBase):
     def find(self, props: Mapping[str, Any], *, shared: bool = False) -> dict[str, Any] | None:
         """The object with ``props``'s natural key, read fresh from the API — or, with ``shared``,
         from the process's listing of the collection (what ``check`` read to announce an adoption)."""
+        if self.singleton:
+            return self.fetch_fresh("", props)
         if shared:
             return next((o for o in self.snapshot(props) if self.matches(o, props)), None)
         for obj in self.client.paginate(
@@ -63,7 +65,9 @@ class Reading(ProviderBase):
         )
 
     def fetch(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The object as it is now, from the shared listing; None when it is gone."""
+        """The object as it is now, from the shared listing (a singleton: read); None when it is gone."""
+        if self.singleton:
+            return self.fetch_fresh(id_, props)
         return next((o for o in self.listed(props) if o.get("id") == id_), None)
 
     def fetch_fresh(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -75,7 +79,7 @@ class Reading(ProviderBase):
         try:
             obj: dict[str, Any] = self.client.request(
                 "GET",
-                f"{self.path}/{id_}",
+                self.object_path(id_),
                 operation=f"read {self.kind}",
                 target=self.target(props, id_),
                 workspace_id=ws,

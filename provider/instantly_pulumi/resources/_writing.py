@@ -40,7 +40,7 @@ class Writing(Reading):
         def write() -> dict[str, Any]:
             obj: dict[str, Any] = self.client.request(
                 "PATCH",
-                f"{self.path}/{id_}",
+                self.object_path(id_),
                 operation=operation,
                 target=self.target(props, id_),
                 workspace_id=ws,
@@ -73,6 +73,8 @@ class Writing(Reading):
 
     def keeps(self, props: Mapping[str, Any]) -> bool:
         """``on_destroy``: keep what was adopted and delete what was created, unless the file says."""
+        if self.always_adopts:
+            return True  # what always exists is only ever taken over, and left as it is
         choice = props.get("on_destroy")
         if choice in ("keep", "delete"):
             return bool(choice == "keep")
@@ -98,7 +100,7 @@ class Writing(Reading):
             with contextlib.suppress(NotFoundError):  # already gone is gone
                 self.client.request(
                     "DELETE",
-                    f"{self.path}/{id_}",
+                    self.object_path(id_),
                     operation=operation,
                     target=self.target(props, id_),
                     workspace_id=ws,
