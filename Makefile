@@ -17,7 +17,7 @@ WITH_CLI = PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH"
 help:
 	@echo "make demo   run the demo against the embedded sandbox"
 	@echo "make test   run the whole test suite (unit, integration, conformance, fuzz, e2e)"
-	@echo "make lint   ruff + mypy --strict on provider/"
+	@echo "make lint   ruff + mypy --strict on provider/ + the import contracts (lint-imports)"
 	@echo "make cli    build the Pulumi CLI into .tools/ (then: export PATH=\"\$$PWD/.tools/bin:\$$PATH\")"
 	@echo "make venv   .venv by \`pulumi install\`, plus the dev tools; policy/venv (the policy pack's)"
 	@echo "make postgres  PostgreSQL's binaries for the shared-state tests (Debian's package, if missing)"
@@ -74,6 +74,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 demo: venv cli
 	$(WITH_CLI) $(VENV)/bin/instantly-pulumi demo $(DEMO_ARGS)

@@ -5,7 +5,8 @@
 * ``docs/reference/scopes.md``, ``permissions.md`` and ``access-presets.md``
   from :mod:`instantly_pulumi.models`;
 * ``docs/reference/stack-file.md`` from the stack schema (:mod:`instantly_pulumi.stack`);
-* ``docs/reference/changes.md`` from :mod:`instantly_pulumi.changes` (what an edit of each input does).
+* ``docs/reference/changes.md`` from :mod:`instantly_pulumi.changes` (what an edit of each input does);
+* the picture of who imports whom in ``docs/architecture.md`` from the code's imports.
 
 ``python -m instantly_pulumi.reference`` rewrites them; ``--check`` only says
 which are stale (a unit test runs the check).
@@ -357,6 +358,65 @@ def changes_page() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+ARCH_BEGIN = "<!-- imports:begin (generated: python -m instantly_pulumi.reference) -->"
+ARCH_END = "<!-- imports:end -->"
+
+ROOMS = {
+    "instantly_cli": "the command line (instantly-pulumi)",
+    "instantly_sandbox": "the sandbox (a local Instantly API v2)",
+    "instantly_pulumi": "the public API (the resources and the error tree, re-exported)",
+    "instantly_pulumi.resources": "the resources (one module each) and the provider they share",
+}
+"""Packages drawn as one room each (every other module of the library is its own room)."""
+
+
+def room(module: str) -> str:
+    """The room a module is drawn in."""
+    for name in sorted(ROOMS, key=len, reverse=True):
+        if module == name or (module.startswith(name + ".") and name != "instantly_pulumi"):
+            return name
+    return module
+
+
+def _what(module: str) -> str:
+    """A room's caption: its description above, else its module docstring's first sentence."""
+    if module in ROOMS:
+        return ROOMS[module]
+    doc = inspect.cleandoc(importlib.import_module(module).__doc__ or "").split("\n\n")[0]
+    first = " ".join(doc.split()).split(". ")[0].rstrip(".:")
+    return first.replace('"', "'").replace("`", "")
+
+
+def import_graph() -> list[tuple[str, str]]:
+    """Who imports whom, between rooms, read from the code (grimp, import-linter's own graph)."""
+    import grimp  # a development tool: only the docs generator needs it
+
+    graph = grimp.build_graph("instantly_pulumi", "instantly_cli", "instantly_sandbox")
+    edges = {
+        (room(importer), room(imported))
+        for importer in graph.modules
+        for imported in graph.find_modules_directly_imported_by(importer)
+    }
+    return sorted((a, b) for a, b in edges if a != b)
+
+
+def architecture_page(current: str) -> str:
+    """docs/architecture.md with its generated picture of who imports whom (a Mermaid flowchart)."""
+    edges = import_graph()
+    names = sorted({n for edge in edges for n in edge})
+    ids = {name: name.replace(".", "_") for name in names}
+    lines = ["```mermaid", "flowchart TD"]
+    for name in names:
+        lines.append(f'  {ids[name]}["{name}<br/><small>{_what(name)}</small>"]')
+    lines += [f"  {ids[a]} --> {ids[b]}" for a, b in edges]
+    lines.append("```")
+    block = f"{ARCH_BEGIN}\n" + "\n".join(lines) + f"\n{ARCH_END}"
+    if ARCH_BEGIN in current and ARCH_END in current:
+        head, rest = current.split(ARCH_BEGIN, 1)
+        return head + block + rest.split(ARCH_END, 1)[1]
+    return current.rstrip() + "\n\n" + block + "\n"
+
+
 def pages(root: Path = ROOT) -> dict[Path, Callable[[str], str]]:
     """Every generated page and how to render it from its current text."""
     out: dict[Path, Callable[[str], str]] = {
@@ -365,6 +425,7 @@ def pages(root: Path = ROOT) -> dict[Path, Callable[[str], str]]:
         root / "docs" / "reference" / "access-presets.md": lambda _t: presets_page(),
         root / "docs" / "reference" / "stack-file.md": lambda _t: stack_file_page(),
         root / "docs" / "reference" / "changes.md": lambda _t: changes_page(),
+        root / "docs" / "architecture.md": architecture_page,
     }
     for module in resource_modules():
         out[root / "docs" / "resources" / f"{module}.md"] = functools.partial(resource_page, module)
