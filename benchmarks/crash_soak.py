@@ -41,9 +41,9 @@ from typing import Any
 
 from instantly_cli.pulumi_runner import find_pulumi_bin
 from instantly_sandbox.testing import Fault, SandboxProcess
-from tests.e2e.conftest import ClientStack, World, make_world, new_client_stack
 from tests.e2e.crash import kill, locked, pending, start, wait_for_pending
 from tests.e2e.support import writes
+from tests.worlds import ClientStack, World, make_world, new_client_stack
 
 from .soak import duplicates, held, ids, objects
 

@@ -30,7 +30,7 @@ from instantly_cli.demo import write_project  # noqa: E402
 from instantly_cli.pulumi_runner import PulumiCLI, find_pulumi_bin  # noqa: E402
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT  # noqa: E402
 from instantly_sandbox.testing import Fault, SandboxProcess  # noqa: E402
-from tests.e2e.conftest import World, make_world, update_stack_file  # noqa: E402
+from tests.worlds import World, make_world, update_stack_file  # noqa: E402
 
 LATENCY = 0.150
 """Seconds the sandbox adds to every API request during measurements."""

@@ -55,7 +55,7 @@ import httpx
 
 from instantly_cli.pulumi_runner import find_pulumi_bin
 from instantly_sandbox.testing import Fault, SandboxControl, SandboxProcess
-from tests.e2e.conftest import ClientStack, World, make_world, new_client_stack
+from tests.worlds import ClientStack, World, make_world, new_client_stack
 
 REPO = Path(__file__).resolve().parents[1]
 RELIABILITY_PAGE = REPO / "docs" / "reliability.md"

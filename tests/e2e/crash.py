@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .conftest import ClientStack
+from tests.worlds import ClientStack
 
 
 def state_file(stack: ClientStack) -> Path:
