@@ -15,6 +15,29 @@ from typing import Any
 from tests.worlds import ClientStack, World
 
 API = "/api/v2"
+
+
+def fleet_json(cli: Any, agency_key: str, *args: str) -> dict[str, Any]:
+    """``instantly-pulumi fleet <args> --json`` as a user runs it: the installed console script, in
+    the project's directory, with the CLI's environment and the agency key; its JSON report (exit 0
+    asserted)."""
+    import subprocess
+
+    env = {**cli.environment(), "INSTANTLY_API_KEY": agency_key}
+    proc = subprocess.run(
+        [str(cli.project_dir / ".venv" / "bin" / "instantly-pulumi"), "fleet", *args, "--json"],
+        cwd=cli.project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc: dict[str, Any] = json.loads(proc.stdout)
+    return doc
+
+
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 POLL = "GET /workspace-group-members/{id}"
 """How SubWorkspace's wait for acceptance reads its invitation (once a second)."""

@@ -7,8 +7,6 @@ a project of their own: the fresh copy's program, venv and CLI, with its own `Pu
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from instantly_pulumi import models
 
 from .change_matrix import check_outputs_agree
 from .conftest import ClientStack, InstalledCopy, World, make_world
-from .support import tally, writes
+from .support import fleet_json, tally, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -66,19 +64,7 @@ def client_stack(cli: PulumiCLI, world: World, name: str, client: dict[str, Any]
 
 
 def fleet(cli: PulumiCLI, world: World, *args: str) -> dict[str, Any]:
-    env = {**cli.environment(), "INSTANTLY_API_KEY": world.agency_key}
-    proc = subprocess.run(
-        [str(cli.project_dir / ".venv" / "bin" / "instantly-pulumi"), "fleet", *args, "--json"],
-        cwd=cli.project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    doc: dict[str, Any] = json.loads(proc.stdout)
-    return doc
+    return fleet_json(cli, world.agency_key, *args)
 
 
 def members(world: World) -> dict[str, dict[str, Any]]:

@@ -10,8 +10,6 @@ deletes it), and `instantly-pulumi fleet up` drops Pulumi's own records of the i
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 from collections import Counter
 from typing import Any
@@ -23,7 +21,7 @@ from instantly_sandbox.testing import Fault
 from .change_matrix import check_outputs_agree
 from .conftest import ClientStack, InstalledCopy, World, make_world
 from .crash import kill, pending, recover, start, wait_for_pending
-from .support import writes
+from .support import fleet_json, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -118,24 +116,7 @@ def test_a_killed_up_converges_in_one_up_and_destroy_deletes_what_it_created(
 
     # Pulumi keeps its records of the interrupted creates through `up`; the fleet drops the resolved ones.
     assert pending(stack), "Pulumi dropped its pending creates: the fleet's step may no longer be needed"
-    env = {**installed_copy.cli.environment(), "INSTANTLY_API_KEY": world.agency_key}
-    fleet = subprocess.run(
-        [
-            str(installed_copy.root / ".venv" / "bin" / "instantly-pulumi"),
-            "fleet",
-            "up",
-            stack.name,
-            "--json",
-        ],
-        cwd=installed_copy.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert fleet.returncode == 0, fleet.stdout + fleet.stderr
-    (run,) = json.loads(fleet.stdout)["stacks"]
+    (run,) = fleet_json(installed_copy.cli, world.agency_key, "up", stack.name)["stacks"]
     assert run["pending_cleared"] == len(left)
     assert pending(stack) == []
     stack.run("up", "--expect-no-changes")

@@ -19,7 +19,7 @@ from instantly_sandbox.testing import Fault
 
 from .change_matrix import check_outputs_agree
 from .conftest import ClientStack, InstalledCopy, World, make_world
-from .support import writes
+from .support import fleet_json, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -210,29 +210,8 @@ def test_fleet_preview_writes_nothing(installed_copy: InstalledCopy, sandbox: An
     stacks_before = json.loads(installed_copy.cli.run("stack", "ls", "--json").stdout)
     files_before = _digest(installed_copy.root)
     control.clear_requests()
-    env = {
-        **installed_copy.cli.environment(),
-        "INSTANTLY_API_KEY": world.agency_key,
-        "INSTANTLY_BASE_URL": world.base_url,
-    }
-    proc = subprocess.run(
-        [
-            str(installed_copy.root / ".venv" / "bin" / "instantly-pulumi"),
-            "fleet",
-            "preview",
-            "day2-fleet-old",
-            "day2-fleet-new",
-            "--json",
-        ],
-        cwd=installed_copy.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = {s["name"]: s for s in json.loads(proc.stdout)["stacks"]}
+    doc = fleet_json(installed_copy.cli, world.agency_key, "preview", "day2-fleet-old", "day2-fleet-new")
+    report = {s["name"]: s for s in doc["stacks"]}
     assert report["day2-fleet-new"]["new"] is True
     assert report["day2-fleet-new"]["changes"].get("create", 0) >= 4
     assert report["day2-fleet-old"]["changes"] == {"same": report["day2-fleet-old"]["changes"]["same"]}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CreateResult
@@ -178,26 +178,19 @@ class ApiKeyProvider(InstantlyProvider):
         return CreateResult(key["id"], self.outs({**props, "key": key["key"]}, key, adopted=False))
 
     def made_by(self, props: Mapping[str, Any], intent: Intent) -> list[dict[str, Any]]:
-        """Keys with ``props``'s name and scopes made within ``intent``'s window and not minted by this
-        process (fresh listing)."""
-        ws = self.acting_workspace(props)
-        self.client.invalidate(self.path, ws)
-        name, scopes = props.get("name"), set(props.get("scopes") or [])
-        with _MINTED_LOCK:
-            held = set(_MINTED)
-        return [
-            k
-            for k in self.listed(props)
-            if k.get("name") == name
-            and set(k.get("scopes") or []) == scopes
-            and intent.within(k.get("timestamp_created"))
-            and k.get("id") not in held
-        ]
+        """Keys with ``props``'s name and scopes made within the window of a killed run's create."""
+        return self.unheld_twins(props, intent.within)
 
     def orphans(self, props: Mapping[str, Any], attempts: Attempts) -> list[dict[str, Any]]:
-        """Keys provably made by this create's lost attempts (fresh listing)."""
-        ws = self.acting_workspace(props)
-        self.client.invalidate(self.path, ws)
+        """Keys provably made by this create's lost attempts."""
+        return self.unheld_twins(props, attempts.covers)
+
+    def unheld_twins(
+        self, props: Mapping[str, Any], made_then: Callable[[Any], bool]
+    ) -> list[dict[str, Any]]:
+        """Keys with ``props``'s name and scopes, made when ``made_then`` says (by their
+        ``timestamp_created``), that this process did not mint (a fresh listing)."""
+        self.client.invalidate(self.path, self.acting_workspace(props))
         name, scopes = props.get("name"), set(props.get("scopes") or [])
         with _MINTED_LOCK:
             held = set(_MINTED)
@@ -206,7 +199,7 @@ class ApiKeyProvider(InstantlyProvider):
             for k in self.listed(props)
             if k.get("name") == name
             and set(k.get("scopes") or []) == scopes
-            and attempts.covers(k.get("timestamp_created"))
+            and made_then(k.get("timestamp_created"))
             and k.get("id") not in held
         ]
 
