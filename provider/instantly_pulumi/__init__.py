@@ -1,6 +1,7 @@
 """Pulumi dynamic resources for Instantly API v2 workspaces.
 
-``from instantly_pulumi import WorkspaceMember, ApiKey, SubWorkspace, CustomTag, TagAssignment``
+``from instantly_pulumi import WorkspaceMember, ApiKey, SubWorkspace, CustomTag, TagAssignment,
+WorkspaceProfile``
 
 Every error this package raises belongs to one tree rooted at
 :class:`InstantlyError` (see :mod:`instantly_pulumi.errors`).
@@ -31,6 +32,7 @@ from instantly_pulumi.resources.custom_tag import CustomTag, CustomTagArgs
 from instantly_pulumi.resources.sub_workspace import SubWorkspace, SubWorkspaceArgs
 from instantly_pulumi.resources.tag_assignment import TagAssignment, TagAssignmentArgs
 from instantly_pulumi.resources.workspace_member import WorkspaceMember, WorkspaceMemberArgs
+from instantly_pulumi.resources.workspace_profile import WorkspaceProfile, WorkspaceProfileArgs
 
 __all__ = [
     "AcceptanceError",
@@ -61,4 +63,6 @@ __all__ = [
     "TransportError",
     "WorkspaceMember",
     "WorkspaceMemberArgs",
+    "WorkspaceProfile",
+    "WorkspaceProfileArgs",
 ]

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from instantly_pulumi import models
-from instantly_pulumi.resources import resource_modules
+from instantly_pulumi.resources import resource_modules, stack_entries
 from instantly_pulumi.resources._fields import Change, Field, Place
 from instantly_pulumi.resources._provider import InstantlyProvider
 
@@ -290,14 +290,17 @@ def stack_file_page() -> str:
         "```",
         "",
     ]
-    for model in (
+    models: list[type[BaseModel]] = [
         stack.AgencySpec,
         stack.ClientSpec,
         stack.GroupMembershipSpec,
         stack.MemberSpec,
         stack.ApiKeySpec,
         stack.TagSpec,
-    ):
+    ]
+    # The entries of the resources with a key of their own (`profile:`), from their field tables.
+    models += [stack.entry_keys(cls.provider_class) for cls in stack_entries()]
+    for model in models:
         lines += _model_section(model)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -306,9 +309,9 @@ def changes_page() -> str:
     """docs/reference/changes.md: what an edit of each input does to a live object."""
     from instantly_pulumi import changes, program
 
-    def cell(e: changes.Effect | None) -> str:
+    def cell(e: changes.Effect | None, provider: type[InstantlyProvider]) -> str:
         if e is None:
-            return "— (cannot be adopted)"
+            return "— (always adopted, never created)" if provider.always_adopts else "— (cannot be adopted)"
         writes = ", then ".join(f"`{w}`" for w in e.writes) or "no request"
         kept = "; the old one is kept (adopted)" if e.kept else ""
         return f"**{e.operation}**: {writes}{kept}"
@@ -337,7 +340,7 @@ def changes_page() -> str:
     for module in resource_modules():
         provider = provider_of(module)
         kind = provider.__name__.removesuffix("Provider")
-        entry = program.ENTRIES.get(kind, "")
+        entry = provider.stack_key or program.ENTRIES.get(kind, "")
         lines += [
             f"## {kind}",
             "",
@@ -352,7 +355,7 @@ def changes_page() -> str:
             else:
                 where = "set by the program"
             notice = (f.notice or "—").replace("|", "/")
-            created, adopted = cell(by_mode["created"]), cell(by_mode["adopted"])
+            created, adopted = cell(by_mode["created"], provider), cell(by_mode["adopted"], provider)
             lines.append(f"| `{f.name}` | {where} | {created} | {adopted} | {notice} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

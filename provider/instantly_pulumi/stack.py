@@ -146,7 +146,10 @@ def entry_keys(
             default = defaults.get(f.name, None if f.name in INHERITED else f.default)
             keys[f.name] = (kind | None, PydanticField(default, description=doc))
     model: type[_Spec] = create_model(
-        f"{provider.__name__.removesuffix('Provider')}Keys", __base__=_Spec, **keys
+        f"{provider.__name__.removesuffix('Provider')}Keys",
+        __base__=_Spec,
+        __doc__=f"The keys of one {provider.kind}, derived from its resource's field table.",
+        **keys,
     )
     return model
 

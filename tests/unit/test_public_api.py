@@ -43,6 +43,8 @@ def test_exported_names_are_pinned() -> None:
         "TransportError",
         "WorkspaceMember",
         "WorkspaceMemberArgs",
+        "WorkspaceProfile",
+        "WorkspaceProfileArgs",
     ]
 
 

@@ -18,7 +18,7 @@ from instantly_pulumi.resources._recovery import INTENT
 
 
 class InstantlyResource(Resource):
-    """Base of the five public resources: ``Cls(resource_name, args=None, opts=None, **inputs)``.
+    """Base of the public resources: ``Cls(resource_name, args=None, opts=None, **inputs)``.
 
     The provider class's field table gives the inputs (defaults, required
     ones), the outputs (declared as None so the program can read them) and
