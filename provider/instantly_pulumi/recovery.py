@@ -33,7 +33,7 @@ from typing import Any
 
 from instantly_pulumi.errors import InstantlyError, NotFoundError
 from instantly_pulumi.resources._provider import InstantlyProvider
-from instantly_pulumi.resources._recovery import Intent
+from instantly_pulumi.resources._recovery import INTENT, Intent
 
 __all__ = ["TYPE_PREFIX", "Left", "Pending", "intents", "read_state", "reclaim"]
 
@@ -54,6 +54,10 @@ class Pending:
     """The resource's name in the stack (``member-ana@client.example``)."""
     inputs: dict[str, Any]
 
+    held: tuple[str, ...] = ()
+    """The ids the state holds under the same URN (the object a killed replacement was replacing):
+    never what the killed run made."""
+
     @property
     def intent(self) -> Intent | None:
         """Its intent, handed back as a killed run's (None for a create recorded without one)."""
@@ -61,7 +65,7 @@ class Pending:
         if self.operation == "deleting":
             at, nonce = (found.at, found.nonce) if found is not None else (time.time(), uuid.uuid4().hex)
             return Intent(at, nonce, deleting=True)
-        return Intent(found.at, found.nonce, recovered=True) if found is not None else None
+        return Intent(found.at, found.nonce, recovered=True, held=self.held) if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,20 @@ class Left:
     state holds now (a record whose object a later ``up`` already holds is resolved)."""
 
     pending: list[Pending]
-    held_urns: frozenset[str] = frozenset()
+    resolved: frozenset[str] = frozenset()
+    """URNs whose object the state holds with the inputs of the pending create (a later ``up`` made
+    or took it over)."""
     held_ids: frozenset[str] = frozenset()
 
     @property
     def unresolved(self) -> list[Pending]:
-        """The pending operations no later ``up`` resolved (their object is not in the state)."""
-        return [p for p in self.pending if p.operation == "deleting" or p.urn not in self.held_urns]
+        """The pending operations no later ``up`` resolved.
+
+        A create is resolved once the state holds its object *with the inputs it was creating*: the
+        URN alone does not say so, since a replacement creates under the URN of the object it
+        replaces, which the state keeps (or marks ``pendingReplacement``) until the run finishes.
+        """
+        return [p for p in self.pending if p.operation == "deleting" or p.urn not in self.resolved]
 
 
 def read_state(stack: str, root: Path, run: Callable[..., Any] = subprocess.run) -> Left:
@@ -101,6 +112,16 @@ def read_state(stack: str, root: Path, run: Callable[..., Any] = subprocess.run)
     except ValueError:
         return Left([])
     resources = deployment.get("resources") or []
+    # The live object under each URN: not one a delete-first replacement already deleted
+    # (``pendingReplacement``), nor the old half of a create-first one (``delete``).
+    live = {
+        str(r.get("urn")): r for r in resources if not r.get("pendingReplacement") and not r.get("delete")
+    }
+    held_under: dict[str, tuple[str, ...]] = {}
+    for r in resources:
+        if r.get("id") and not r.get("pendingReplacement"):
+            held_under[str(r.get("urn"))] = (*held_under.get(str(r.get("urn")), ()), str(r["id"]))
+    resolved = set()
     out = []
     for op in deployment.get("pending_operations") or []:
         resource = op.get("resource") or {}
@@ -111,22 +132,35 @@ def read_state(stack: str, root: Path, run: Callable[..., Any] = subprocess.run)
         urn = str(resource.get("urn", ""))
         name = urn.rsplit("::", 1)[-1]
         inputs = dict(resource.get("inputs") or {})
-        out.append(Pending(urn, operation, kind.removeprefix(TYPE_PREFIX), name, inputs))
+        held = live.get(urn)
+        if operation == "creating" and held is not None and _same_inputs(held.get("inputs") or {}, inputs):
+            resolved.add(urn)
+        out.append(
+            Pending(urn, operation, kind.removeprefix(TYPE_PREFIX), name, inputs, held_under.get(urn, ()))
+        )
     return Left(
         out,
-        frozenset(str(r.get("urn")) for r in resources),
-        frozenset(str(r.get("id")) for r in resources if r.get("id")),
+        frozenset(resolved),
+        frozenset(str(r.get("id")) for r in resources if r.get("id") and not r.get("pendingReplacement")),
     )
 
 
+def _same_inputs(held: Mapping[str, Any], recorded: Mapping[str, Any]) -> bool:
+    """Whether the state's object has the inputs a pending create recorded (its intent aside)."""
+    return {k: v for k, v in held.items() if k != INTENT} == {
+        k: v for k, v in recorded.items() if k != INTENT
+    }
+
+
 def intents(pending: Iterable[Pending]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The intents to hand back, by (resource class, name)."""
-    out = {}
+    """The intents to hand back, by (resource class, name): of several records of one object (runs
+    killed one after another), the latest's, whose window covers the last create."""
+    out: dict[tuple[str, str], Intent] = {}
     for p in pending:
-        intent = p.intent
-        if intent is not None:
-            out[(p.kind, p.name)] = intent.value()
-    return out
+        intent, earlier = p.intent, out.get((p.kind, p.name))
+        if intent is not None and (earlier is None or intent.at >= earlier.at):
+            out[(p.kind, p.name)] = intent
+    return {key: intent.value() for key, intent in out.items()}
 
 
 def reclaim(

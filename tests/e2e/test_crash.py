@@ -10,6 +10,7 @@ deletes it), and `instantly-pulumi fleet up` drops Pulumi's own records of the i
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from typing import Any
@@ -20,7 +21,7 @@ from instantly_sandbox.testing import Fault
 
 from .change_matrix import check_outputs_agree
 from .conftest import ClientStack, InstalledCopy, World, make_world
-from .crash import kill, pending, recover, start, wait_for_pending
+from .crash import kill, pending, recover, start, state_file, wait_for_pending
 from .support import fleet_json, writes
 
 pytestmark = pytest.mark.e2e
@@ -149,3 +150,67 @@ def test_a_killed_destroy_recovers_with_either_command(
         stack.run("destroy")
         assert objects(world) == before
     assert [op for op in pending(stack) if op["type"] == "creating"] == []
+
+
+def test_a_killed_replacement_converges_in_one_up(
+    installed_copy: InstalledCopy, sandbox: Any, control: Any
+) -> None:
+    # Permissions replace a member delete-first (Pulumi marks the old one `pendingReplacement`) and a
+    # rotation replaces a key create-first (the old key stays in the state): both creates run under
+    # the URN the state still holds, and a kill during them must not leave a duplicate or an orphan.
+    world = make_world(control, sandbox.base_url, "crashrepl")
+    before = objects(world)
+    stack = stack_in(installed_copy, world, "crash-replace")
+
+    def declared(permissions: str, rotation: str) -> dict[str, Any]:
+        return {
+            "workspace_id": world.client_id,
+            "members": [{"email": "perm@crash.example", "role": "view", "permissions": [permissions]}],
+            "api_keys": [{"name": "rotating", "scopes": ["campaigns:read"], "rotation": rotation}],
+        }
+
+    stack.write(declared("campaigns.view", "r0"))
+    stack.run("up")
+    old_key = {k["name"]: k["id"] for k in world.list("/api-keys")}["rotating"]
+    stack.write(declared("analytics.view", "r1"))
+
+    # Only creates are held: the member's delete lands at once, so both creates are in flight together.
+    control.set_faults([Fault.delay(HOLD_MS, method="POST")])
+    control.clear_requests()
+    try:
+        proc = start(stack, "up", "--skip-preview")
+        # Kill once both replacements' creates are journalled (the member's after its delete landed).
+        deadline = time.monotonic() + 120
+        while sum(op["type"] == "creating" for op in _pending_now(stack)) < 2:
+            assert proc.poll() is None, proc.communicate()[0]
+            assert time.monotonic() < deadline, "the replacements' creates never started"
+            time.sleep(0.05)
+        kill(proc)
+        time.sleep(HOLD_MS / 1000 + 2)  # the held creates land after the run died
+    finally:
+        control.clear_faults()
+
+    recovered = recover(stack)
+    out = recovered.stdout + recovered.stderr
+    assert "already exists" not in out
+    assert objects(world) - before == Counter({("member", "perm@crash.example"): 1, ("key", "rotating"): 1})
+    (member,) = [m for m in world.list("/workspace-members") if m["email"] == "perm@crash.example"]
+    assert member["permissions"] == ["analytics.view"]
+    assert {k["name"]: k["id"] for k in world.list("/api-keys")}["rotating"] != old_key
+    check_outputs_agree(stack, world)
+    adopted = [
+        r["urn"] for r in stack.state()["deployment"]["resources"] if (r.get("outputs") or {}).get("adopted")
+    ]
+    assert adopted == []
+    stack.run("preview", "--expect-no-changes")
+    stack.run("destroy")
+    assert objects(world) == before
+
+
+def _pending_now(stack: ClientStack) -> list[dict[str, Any]]:
+    """The pending operations in the checkpoint as it is being written (a torn read counts as none)."""
+    try:
+        doc = json.loads(state_file(stack).read_text())
+    except (OSError, ValueError):
+        return []
+    return list((doc.get("checkpoint", {}).get("latest") or {}).get("pending_operations") or [])

@@ -47,7 +47,14 @@ late-commit horizon. A key made with the same name and scopes later than this is
 class Intent:
     """An object's create intent: when its inputs were checked, and whether a run that died left it."""
 
-    def __init__(self, at: float, nonce: str, recovered: bool = False, deleting: bool = False) -> None:
+    def __init__(
+        self,
+        at: float,
+        nonce: str,
+        recovered: bool = False,
+        deleting: bool = False,
+        held: tuple[str, ...] = (),
+    ) -> None:
         self.at = at
         """Seconds since the epoch, this machine's clock, when the create's inputs were checked."""
         self.nonce = nonce
@@ -55,6 +62,9 @@ class Intent:
         """A killed run's create, handed back by the program: look for what it made before writing."""
         self.deleting = deleting
         """A killed run was deleting the object: whether it is still there must be read, not assumed."""
+        self.held = held
+        """Ids the stack's state holds under the object's URN (the object a killed replacement was
+        replacing): never the killed run's."""
 
     @classmethod
     def of(cls, props: Mapping[str, Any]) -> Intent | None:
@@ -66,7 +76,8 @@ class Intent:
             at = datetime.fromisoformat(raw["at"]).timestamp()
         except ValueError:
             return None
-        return cls(at, str(raw.get("nonce", "")), bool(raw.get("recovered")), bool(raw.get("deleting")))
+        held = tuple(str(i) for i in raw.get("held") or ())
+        return cls(at, str(raw.get("nonce", "")), bool(raw.get("recovered")), bool(raw.get("deleting")), held)
 
     def value(self) -> dict[str, Any]:
         """The input's value."""
@@ -78,6 +89,8 @@ class Intent:
             out["recovered"] = True
         if self.deleting:
             out["deleting"] = True
+        if self.held:
+            out["held"] = list(self.held)
         return out
 
     def settled(self) -> Intent:
@@ -100,8 +113,20 @@ def _seconds(timestamp: Any) -> float | None:
 
 
 def stamp(news: MutableMapping[str, Any], olds: Mapping[str, Any]) -> None:
-    """Give a new object its intent (the program's, for what a killed run left; the state's, settled,
-    for an existing object; else a new one)."""
+    """Give an object its intent: the program's, for what a killed run left; the state's, settled,
+    for an object whose inputs are unchanged (no churn in the state); else a new one.
+
+    Changed inputs get a new intent because they may replace the object, and the replacement's
+    create is the one a kill can interrupt: its window must start now, not when the object it
+    replaces was first made (weeks ago, perhaps).
+    """
     if Intent.of(news) is None:
         old = Intent.of(olds)
-        news[INTENT] = (old.settled() if old is not None else Intent(time.time(), uuid.uuid4().hex)).value()
+        unchanged = old is not None and _without_intent(news) == _without_intent(olds)
+        news[INTENT] = (
+            old.settled() if old is not None and unchanged else Intent(time.time(), uuid.uuid4().hex)
+        ).value()
+
+
+def _without_intent(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k != INTENT}

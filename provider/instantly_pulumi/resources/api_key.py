@@ -178,8 +178,9 @@ class ApiKeyProvider(InstantlyProvider):
         return CreateResult(key["id"], self.outs({**props, "key": key["key"]}, key, adopted=False))
 
     def made_by(self, props: Mapping[str, Any], intent: Intent) -> list[dict[str, Any]]:
-        """Keys with ``props``'s name and scopes made within the window of a killed run's create."""
-        return self.unheld_twins(props, intent.within)
+        """Keys with ``props``'s name and scopes made within the window of a killed run's create (not
+        the key a killed rotation was replacing: the state still holds that one)."""
+        return [k for k in self.unheld_twins(props, intent.within) if k.get("id") not in intent.held]
 
     def orphans(self, props: Mapping[str, Any], attempts: Attempts) -> list[dict[str, Any]]:
         """Keys provably made by this create's lost attempts."""
