@@ -23,6 +23,18 @@ __all__ = ["PulumiCLI", "PulumiError", "find_pulumi_bin"]
 _NEEDS_YES = {"up", "refresh", "destroy", "import"}
 
 
+
+def file_backend_url(folder: Path) -> str:
+    """The ``file://`` URL of a state folder, without the sidecar files that a kill can tear.
+
+    Pulumi's local backend (gocloud's ``fileblob``) writes a ``<stack>.json.attrs`` sidecar beside
+    each checkpoint *without* the temp-file-and-rename it uses for the checkpoint itself, so a run
+    killed during that write leaves it empty and every later command fails with ``failed to load
+    checkpoint: EOF``. ``metadata=skip`` tells ``fileblob`` not to write sidecars at all (Pulumi reads
+    checkpoints without them). docs/reliability.md, and the README's ``pulumi login``.
+    """
+    return folder.resolve().as_uri() + "?metadata=skip"
+
 class PulumiError(RuntimeError):
     """A ``pulumi`` command exited non-zero; carries its output for the report."""
 
@@ -77,7 +89,7 @@ class PulumiCLI:
     @property
     def backend_url(self) -> str:
         """The ``file://`` URL of this environment's state backend."""
-        return (self.state_dir / "backend").resolve().as_uri()
+        return file_backend_url(self.state_dir / "backend")
 
     def environment(self) -> dict[str, str]:
         """The full process environment a ``pulumi`` call runs with."""

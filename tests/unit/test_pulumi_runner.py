@@ -45,7 +45,7 @@ def test_every_call_is_isolated_and_offline(tmp_path: Path, fake_pulumi: Path, m
     cli.run("preview", stack="acme")
     env = dict(line.split("=", 1) for line in (tmp_path / "rec.env").read_text().splitlines() if "=" in line)
     assert env["PULUMI_HOME"] == str((tmp_path / "state" / "home").resolve())
-    assert env["PULUMI_BACKEND_URL"] == (tmp_path / "state" / "backend").resolve().as_uri()
+    assert env["PULUMI_BACKEND_URL"] == (tmp_path / "state" / "backend").resolve().as_uri() + "?metadata=skip"
     assert env["PULUMI_BACKEND_URL"].startswith("file://")
     assert env["PULUMI_CONFIG_PASSPHRASE"] == "pw"
     assert env["PULUMI_SKIP_UPDATE_CHECK"] == "true"

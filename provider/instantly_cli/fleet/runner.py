@@ -46,6 +46,7 @@ from pulumi.automation import (
 from instantly_cli.common import mask_credentials
 from instantly_cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
 from instantly_cli.fleet.stacks import Project
+from instantly_cli.pulumi_runner import file_backend_url
 from instantly_pulumi.recovery import TYPE_PREFIX
 from instantly_pulumi.resources._recovery import INTENT
 
@@ -473,4 +474,4 @@ def scratch_project(project: Project, name: str) -> Iterator[tuple[Path, str]]:
         settings["stackConfigDir"] = "stacks"
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
         shutil.copyfile(project.stack_files()[name], root / "stacks" / f"Pulumi.{name}.yaml")
-        yield root, backend.as_uri()
+        yield root, file_backend_url(backend)
