@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import ipaddress
+import json
 import os
 import threading
 import time
@@ -46,6 +47,8 @@ from instantly_pulumi.errors import (
     RateLimitError,
     ServerError,
     TransportError,
+    UnexpectedAnswerError,
+    answer_error,
     error_for,
 )
 from instantly_pulumi.throttle import Throttle
@@ -166,6 +169,15 @@ def setting(config: Mapping[str, Any] | None, name: str) -> Any:
     return (config or {}).get(f"instantly:{name}") or os.environ.get(env)
 
 
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    """The body as the API sends every answer (a JSON object), or None when it is anything else."""
+    try:
+        payload = json.loads(content)
+    except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError is a ValueError), or absurdly deep
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     try:
@@ -196,9 +208,12 @@ def provably_not_applied(exc: BaseException) -> bool:
 
 
 def ambiguous(exc: BaseException) -> bool:
-    """Whether a failed write may or may not have taken effect (5xx, timeout, dropped connection)."""
+    """Whether a failed write may or may not have taken effect (5xx, timeout, dropped connection, a
+    2xx answer that is not the API's JSON)."""
     if isinstance(exc, ServerError):
         return True
+    if isinstance(exc, UnexpectedAnswerError):
+        return 200 <= exc.status < 300
     return isinstance(exc, TransportError) and exc.sent
 
 
@@ -359,12 +374,20 @@ class InstantlyClient:
                 operation, target, self._redacted(reason), url=self.credentials.base_url, sent=sent
             ) from None
         self._learn_clock(response)
+        payload = _json_object(response.content)
+        if payload is None:
+            # A proxy's page, a captive portal, an empty or truncated body: say so, never decode it.
+            raise answer_error(
+                operation,
+                target,
+                response.status_code,
+                str(response.request.url.copy_with(query=None)),
+                self._redacted(response.content.decode("utf-8", "replace")),
+                response.headers.get("content-type", ""),
+                retry_after=_retry_after(response),
+            )
         if response.is_success:
-            return response.json() if response.content else None
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = response.text
+            return payload
         raise self._redact(
             error_for(operation, target, response.status_code, payload, retry_after=_retry_after(response))
         )

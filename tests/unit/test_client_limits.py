@@ -14,6 +14,7 @@ from instantly_pulumi.client import (
     Credentials,
     InstantlyClient,
     _retry_after,
+    ambiguous,
     check_timeout,
     client_for,
 )
@@ -125,9 +126,15 @@ def test_every_request_sent_is_counted_retries_included() -> None:
     assert client.requests_sent == 3
 
 
-def test_an_empty_answer_is_none() -> None:
-    client = make(lambda _r: httpx.Response(200, content=b""))
-    assert client.request("DELETE", "/x/1", operation="delete", target="x") is None
+def test_an_empty_answer_is_an_ambiguous_write() -> None:
+    # The API answers every call, deletes included, with a JSON object: an empty 200 may come from
+    # anything in between, so the write goes back to the resource, which reads before it retries.
+    seen: list[int] = []
+    client = make(lambda _r: seen.append(1) or httpx.Response(200, content=b""))
+    with pytest.raises(errors.UnexpectedAnswerError, match="an empty body") as info:
+        client.request("DELETE", "/x/1", operation="delete", target="x")
+    assert ambiguous(info.value)
+    assert len(seen) == 1
 
 
 def test_the_key_is_redacted_from_the_servers_message_too() -> None:
