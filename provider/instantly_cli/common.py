@@ -47,7 +47,12 @@ def api_client() -> InstantlyClient:
     except InstantlyError as exc:
         # The library's message also offers stack config, which a command does not read.
         fail(NO_KEY_IN_ENV if str(exc) == NO_KEY else str(exc))
-    return InstantlyClient(credentials)
+    return InstantlyClient(credentials, progress=waiting)
+
+
+def waiting(line: str) -> None:
+    """A long wait of the client (a retry's backoff, a 429), told on stderr so no run looks hung."""
+    errors.print(f"waiting: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, *, secrets: tuple[str, ...] = ()) -> NoReturn:

@@ -30,6 +30,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -50,6 +51,7 @@ from instantly_pulumi.errors import (
     UnexpectedAnswerError,
     answer_error,
     error_for,
+    summary,
 )
 from instantly_pulumi.throttle import Throttle
 
@@ -71,6 +73,15 @@ MAX_ATTEMPTS = 8
 RATE_LIMIT_PATIENCE = 120.0
 """Seconds of waiting a request accepts while the API answers 429 (a 429 is not a failure, only
 "not now": several processes sharing one limit may meet many in a row)."""
+UNREACHABLE_ATTEMPTS = 2
+"""Attempts when the API cannot be reached at all (connection refused, unknown host, TLS failed):
+one more, after :data:`UNREACHABLE_PAUSE`, rides out a blip; more would only delay the news that
+the base URL is wrong or the API is down."""
+UNREACHABLE_PAUSE = 0.5
+"""Seconds between the attempts to reach an API that could not be reached."""
+ANNOUNCED_WAIT = 2.0
+"""A wait before the next attempt longer than this many seconds is announced (what, which attempt,
+how long), so a slow run never looks like a hung one."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -187,17 +198,24 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class WaitRetryAfter(tenacity.wait.wait_base):
-    """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
+    """Exponential backoff with jitter, but never shorter than the server's Retry-After; a short
+    fixed pause after an API that could not be reached."""
 
     def __init__(self, base: float, cap: float) -> None:
         self._backoff = tenacity.wait_random_exponential(multiplier=base, max=cap)
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        delay: float = self._backoff(retry_state)
         exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, TransportError) and exc.unreachable:
+            return UNREACHABLE_PAUSE
+        delay: float = self._backoff(retry_state)
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
             delay = max(delay, exc.retry_after)
         return delay
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def provably_not_applied(exc: BaseException) -> bool:
@@ -221,7 +239,9 @@ class InstantlyClient:
     """A synchronous Instantly API v2 client.
 
     ``transport`` is injectable (``httpx.MockTransport`` in unit tests);
-    ``sleep`` too, so retries can be tested without waiting.
+    ``sleep`` too, so retries can be tested without waiting. ``progress`` receives
+    one line for every wait longer than :data:`ANNOUNCED_WAIT` (default: stderr);
+    the provider sends it to Pulumi's diagnostics, the command line to its console.
     """
 
     def __init__(
@@ -236,6 +256,7 @@ class InstantlyClient:
         throttle: Throttle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cache_ttl: float = 60.0,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.credentials = credentials
         timeout = credentials.timeout
@@ -256,6 +277,8 @@ class InstantlyClient:
         self.wait = WaitRetryAfter(backoff, backoff_cap)
         """The backoff between attempts (also used by the resources' write loops)."""
         self.sleep = sleep
+        self.progress = progress or _to_stderr
+        """Where a line announcing a long wait goes."""
         self.throttle = throttle or Throttle.from_environment(sleep=sleep)
         self._cache_ttl = cache_ttl
         self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
@@ -335,17 +358,50 @@ class InstantlyClient:
             wait=self.wait,
             retry=tenacity.retry_if_exception(retry_if),
             sleep=self.sleep,
+            before_sleep=self.announce(operation, target),
             reraise=True,
         )
-        return retrying(self._send, method, path, operation, target, workspace_id, json, params)
+        for attempt in retrying:
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                return self._send(method, path, operation, target, workspace_id, json, params, number)
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _stop(self, state: tenacity.RetryCallState) -> bool:
         """429s are waited out for up to :data:`RATE_LIMIT_PATIENCE` (in planned waits, so a
-        test's fake sleep ends it too); anything else stops after ``max_attempts``."""
+        test's fake sleep ends it too); an API that cannot be reached is tried
+        :data:`UNREACHABLE_ATTEMPTS` times; anything else stops after ``max_attempts``."""
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitError):
             return (state.idle_for or 0.0) >= self.rate_limit_patience
+        if isinstance(exc, TransportError) and exc.unreachable:
+            return state.attempt_number >= min(self.max_attempts, UNREACHABLE_ATTEMPTS)
         return state.attempt_number >= self.max_attempts
+
+    def announce(self, operation: str, target: str) -> Callable[[tenacity.RetryCallState], None]:
+        """A tenacity ``before_sleep`` that tells :attr:`progress` of any wait longer than
+        :data:`ANNOUNCED_WAIT`: what is being done, which attempt failed and why, how long the wait."""
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            delay = state.next_action.sleep if state.next_action else 0.0
+            if delay <= ANNOUNCED_WAIT:
+                return
+            exc = state.outcome.exception() if state.outcome else None
+            n = state.attempt_number
+            if isinstance(exc, RateLimitError):
+                waited = state.idle_for or 0.0  # tenacity counts the coming wait in already
+                self.progress(
+                    f"{operation} {target}: the API asks to slow down (HTTP 429, attempt {n}); waiting "
+                    f"{delay:.1f} s ({waited:.0f} s of at most {self.rate_limit_patience:.0f} s)"
+                )
+                return
+            why = summary(exc) if exc is not None else "no result"
+            self.progress(
+                f"{operation} {target}: attempt {n} of {self.max_attempts} failed ({why}); waiting "
+                f"{delay:.1f} s before the next"
+            )
+
+        return before_sleep
 
     def _send(
         self,
@@ -356,6 +412,7 @@ class InstantlyClient:
         workspace_id: str | None,
         body: Any,
         params: Mapping[str, Any] | None,
+        attempt: int = 1,
     ) -> Any:
         headers = {"x-as-workspace": workspace_id} if workspace_id else {}
         self.throttle.acquire()
@@ -367,11 +424,19 @@ class InstantlyClient:
             # json=None sends no body and no Content-Type (the API refuses them on DELETE and GET).
             response = self._http.request(method, path, params=params, headers=headers, json=body)
         except httpx.TransportError as exc:
-            # A connection that never opened cannot have delivered the request.
+            # A connection that never opened cannot have delivered the request. A ConnectError (refused,
+            # unknown host, TLS failed) says the API cannot be reached at all; a ConnectTimeout may be
+            # a busy server, and keeps the ordinary backoff.
             sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
             raise TransportError(
-                operation, target, self._redacted(reason), url=self.credentials.base_url, sent=sent
+                operation,
+                target,
+                self._redacted(reason),
+                url=self.credentials.base_url,
+                sent=sent,
+                unreachable=isinstance(exc, httpx.ConnectError),
+                attempts=attempt,
             ) from None
         self._learn_clock(response)
         payload = _json_object(response.content)
@@ -470,10 +535,11 @@ _CLIENTS: dict[Credentials, InstantlyClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def client_for(credentials: Credentials) -> InstantlyClient:
-    """The process-wide client for ``credentials`` (created on first use)."""
+def client_for(credentials: Credentials, progress: Callable[[str], None] | None = None) -> InstantlyClient:
+    """The process-wide client for ``credentials`` (created on first use, announcing long waits
+    to ``progress``)."""
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(credentials)
         if client is None:
-            client = _CLIENTS[credentials] = InstantlyClient(credentials)
+            client = _CLIENTS[credentials] = InstantlyClient(credentials, progress=progress)
         return client

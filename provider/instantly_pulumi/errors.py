@@ -57,6 +57,7 @@ __all__ = [
     "UnexpectedAnswerError",
     "answer_error",
     "error_for",
+    "summary",
 ]
 
 
@@ -80,15 +81,39 @@ class TransportError(InstantlyError):
     connection may have.
     """
 
-    def __init__(self, operation: str, target: str, reason: str, *, url: str = "", sent: bool = True) -> None:
+    def __init__(
+        self,
+        operation: str,
+        target: str,
+        reason: str,
+        *,
+        url: str = "",
+        sent: bool = True,
+        unreachable: bool = False,
+        attempts: int = 1,
+    ) -> None:
         self.operation = operation
         """What was being done, e.g. ``create API key``."""
         self.target = target
         """The object, e.g. ``"crm-sync" in workspace 019a…``."""
         self.sent = sent
         """Whether the request may have been delivered (False: the connection never opened)."""
+        self.unreachable = unreachable
+        """Whether the API could not be reached at all (refused, unknown host, TLS failed): a wrong
+        base URL or an API that is down, not a blip — told at once, not retried for long."""
+        self.attempts = attempts
+        """How many times the request was tried."""
         where = f" at {url}" if url else ""
-        super().__init__(f"{operation} {target}: no answer from the Instantly API{where} ({reason})")
+        text = f"{operation} {target}: no answer from the Instantly API{where} ({reason}"
+        if unreachable:
+            tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+            text += (
+                f"; {tries}): check that instantly:baseUrl (or INSTANTLY_BASE_URL) is the API's origin "
+                "and that the API — or the sandbox — is running and reachable from here"
+            )
+        else:
+            text += ")"
+        super().__init__(text)
 
 
 CHECK_BASE_URL = "check instantly:baseUrl (or INSTANTLY_BASE_URL)"
@@ -205,7 +230,7 @@ class ConvergenceError(InstantlyError):
         """The last failure."""
         super().__init__(
             f"{operation} {target}: gave up after {attempts} attempts, each checked against the API "
-            f"before the next (last: {_short(last)}). Nothing was left half-done: "
+            f"before the next (last: {summary(last)}). Nothing was left half-done: "
             "running `pulumi up` again is safe."
         )
 
@@ -223,12 +248,12 @@ class AcceptanceError(InstantlyError):
     """A group invitation was rejected, or not accepted in time."""
 
 
-def _short(exc: BaseException) -> str:
+def summary(exc: BaseException) -> str:
+    """An error's message without its operation and target (for a message that already names them)."""
     text = str(exc)
-    # The operation and target are already in the outer message.
     if isinstance(exc, ApiError):
         return f"HTTP {exc.status}: {exc.server_message}"
-    if isinstance(exc, TransportError):
+    if isinstance(exc, TransportError | UnexpectedAnswerError):
         return text.split(": ", 1)[-1]
     return text
 

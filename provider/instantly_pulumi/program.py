@@ -11,7 +11,7 @@ problem is reported by the program itself (no Python traceback, no
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,12 @@ REFUSED_KEY = (
 )
 
 
-def verify_access(client: ClientSpec, credentials: Credentials, stack: str = "<stack>") -> None:
+def verify_access(
+    client: ClientSpec,
+    credentials: Credentials,
+    stack: str = "<stack>",
+    progress: Callable[[str], None] | None = None,
+) -> None:
     """Prove, with one read, that the key works — and, unless the stack invites the client into the
     agency's group, that it can act in the client's workspace.
 
@@ -79,9 +84,9 @@ def verify_access(client: ClientSpec, credentials: Credentials, stack: str = "<s
     Any other stack reads the client's workspace acting in it (``x-as-workspace``); when that is
     refused, a read of the key's own workspace tells a refused key (401) from a workspace the key
     cannot reach. A key without the ``workspaces:read`` scope cannot tell the two apart; then nothing
-    more is claimed (the first write would say it).
+    more is claimed (the first write would say it). ``progress`` hears of any long wait.
     """
-    api = InstantlyClient(credentials)
+    api = InstantlyClient(credentials, progress=progress)
 
     def current(workspace: str | None) -> Any:
         return api.request(
@@ -139,7 +144,7 @@ def main() -> None:
     config = dict(CONFIG.get())
     try:
         client = load(config, _stack_file())
-        verify_access(client, Credentials.resolve(config), pulumi.get_stack())
+        verify_access(client, Credentials.resolve(config), pulumi.get_stack(), progress=pulumi.log.info)
     except InstantlyError as exc:  # a bad stack, or an API that refuses or does not answer
         pulumi.log.error(str(exc))
         sys.exit(USER_ACTIONABLE_EXIT)

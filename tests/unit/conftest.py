@@ -78,7 +78,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
     """A FakeApi that every provider's client talks to."""
     api = FakeApi()
     client = no_wait_client(httpx.MockTransport(api.handler))
-    monkeypatch.setattr("instantly_pulumi.resources._base.client_for", lambda _creds: client)
+    monkeypatch.setattr("instantly_pulumi.resources._base.client_for", lambda _creds, **_kw: client)
     return api
 
 

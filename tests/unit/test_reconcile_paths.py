@@ -4,6 +4,7 @@ keeps; what reads and updates carry over (found missing by mutation testing)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -246,6 +247,9 @@ def test_converge_backs_off_with_the_clients_wait_between_attempts() -> None:
 
         def server_time(self) -> float:
             return 0.0
+
+        def announce(self, _operation: str, _target: str) -> Callable[[object], None]:
+            return lambda _state: None
 
     answers = iter([ServerError("w", "t", 500, "boom"), ServerError("w", "t", 503, "busy"), "done"])
 

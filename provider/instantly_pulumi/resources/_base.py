@@ -138,7 +138,7 @@ class ProviderBase(ResourceProvider):
     @property
     def client(self) -> InstantlyClient:
         """The process-wide client for these credentials, built on first use."""
-        return client_for(self.credentials)
+        return client_for(self.credentials, progress=_grpc.note)
 
     # -- naming ------------------------------------------------------------------------------------
 

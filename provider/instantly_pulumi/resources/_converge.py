@@ -75,6 +75,7 @@ def converge(
         wait=client.wait,
         retry=tenacity.retry_if_exception(ambiguous),
         sleep=client.sleep,
+        before_sleep=client.announce(operation, target),
         reraise=True,
     )
     try:
