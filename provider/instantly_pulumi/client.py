@@ -1,183 +1,57 @@
 """The one Instantly API v2 client of a provider process.
 
-:class:`InstantlyClient` wraps one synchronous :class:`httpx.Client` and owns
-the bearer key, ``x-as-workspace``, timeouts, the mapping of HTTP answers to
-:mod:`instantly_pulumi.errors`, cursor pagination, the rate budget
-(:class:`~instantly_pulumi.throttle.Throttle`), a small per-process list cache
-and the retry policy:
+:class:`InstantlyClient` wraps one synchronous :class:`httpx.Client` and owns the bearer key,
+``x-as-workspace``, timeouts, the mapping of HTTP answers to :mod:`instantly_pulumi.errors`
+(every answer must be a JSON object), cursor pagination, the rate budget
+(:class:`~instantly_pulumi.throttle.Throttle`) and a small per-process list cache. It sends under the
+retry policy of :mod:`instantly_pulumi.retry_policy` and is built from the
+:class:`~instantly_pulumi.settings.Credentials` of :mod:`instantly_pulumi.settings`.
 
-* a read (GET) is retried after a 429, a 5xx or a lost connection — reading
-  twice changes nothing;
-* a write is retried here only when it provably did not take effect: after a
-  429 (the API refused it) or a connection that never opened. Every other
-  failure of a write is *ambiguous* and goes back to the resource, which reads
-  the API to see what happened before it tries again
-  (:mod:`instantly_pulumi.resources._converge`).
-
-Retries use tenacity: exponential backoff with jitter, never shorter than the
-server's ``Retry-After``. ``INSTANTLY_REQUEST_COUNT_FILE`` names a file to which
-every request sent appends one byte, so its size is the number of requests made
-by every process naming it (the fleet counts each stack's requests this way:
-its provider processes are the engine's, not the fleet's). The client is never pickled: providers build it
-lazily, inside the provider process, through :func:`client_for` (one client per
-credentials, shared by the four provider threads).
+``INSTANTLY_REQUEST_COUNT_FILE`` names a file to which every request sent appends one byte, so its
+size is the number of requests made by every process naming it (the fleet counts each stack's
+requests this way: its provider processes are the engine's, not the fleet's). The client is never
+pickled: providers build it lazily, inside the provider process, through :func:`client_for` (one
+client per credentials, shared by the four provider threads).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import ipaddress
 import json
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import tenacity
 
-from instantly_pulumi.errors import (
-    ApiError,
-    ConfigurationError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-    UnexpectedAnswerError,
-    answer_error,
-    error_for,
-    summary,
+from instantly_pulumi.errors import ApiError, TransportError, answer_error, error_for
+from instantly_pulumi.retry_policy import (
+    MAX_ATTEMPTS,
+    RATE_LIMIT_PATIENCE,
+    WaitRetryAfter,
+    ambiguous,
+    announcer,
+    provably_not_applied,
+    retry_after,
+    should_stop,
 )
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "Credentials",
     "InstantlyClient",
-    "check_base_url",
-    "check_timeout",
     "client_for",
-    "setting",
 ]
+# Credentials is re-exported: a client is built from it (it lives in instantly_pulumi.settings).
 
-DEFAULT_BASE_URL = "https://api.instantly.ai"
-DEFAULT_TIMEOUT = 30.0
 PAGE_LIMIT = 100
-MAX_ATTEMPTS = 8
-"""Attempts per request (reads) and per write (each ambiguous failure reconciled first)."""
-RATE_LIMIT_PATIENCE = 120.0
-"""Seconds of waiting a request accepts while the API answers 429 (a 429 is not a failure, only
-"not now": several processes sharing one limit may meet many in a row)."""
-UNREACHABLE_ATTEMPTS = 2
-"""Attempts when the API cannot be reached at all (connection refused, unknown host, TLS failed):
-one more, after :data:`UNREACHABLE_PAUSE`, rides out a blip; more would only delay the news that
-the base URL is wrong or the API is down."""
-UNREACHABLE_PAUSE = 0.5
-"""Seconds between the attempts to reach an API that could not be reached."""
-ANNOUNCED_WAIT = 2.0
-"""A wait before the next attempt longer than this many seconds is announced (what, which attempt,
-how long), so a slow run never looks like a hung one."""
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def check_base_url(url: Any) -> str:
-    """The API's origin, normalised; raise :class:`ConfigurationError` saying what to do.
-
-    https only, except plain http to a loopback host (the sandbox); no path
-    (the client adds ``/api/v2`` itself).
-    """
-    where = "instantly:baseUrl (or INSTANTLY_BASE_URL)"
-    if not isinstance(url, str) or not url.strip():
-        raise ConfigurationError(f"{where} is empty: leave it unset for {DEFAULT_BASE_URL}")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"{where} {url!r} is not a URL: give the API's origin, e.g. {DEFAULT_BASE_URL}"
-        )
-    path = parts.path.rstrip("/")
-    if path:
-        hint = " (the client adds /api/v2 itself)" if path.endswith("/api/v2") else ""
-        raise ConfigurationError(
-            f"{where} {url!r} must be the API's origin without a path{hint}: "
-            f"use {parts.scheme}://{parts.netloc}"
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigurationError(
-            f"{where} {url!r} uses plain http to a remote host, which would send the API key "
-            f"unencrypted: use https://{parts.netloc} (plain http is allowed only for a loopback sandbox)"
-        )
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def check_timeout(value: Any) -> float:
-    """Seconds to wait for an answer (default 30); raise :class:`ConfigurationError` for a bad value."""
-    if value in (None, ""):
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1
-    if seconds <= 0:
-        raise ConfigurationError(
-            f"instantly:timeout (or INSTANTLY_TIMEOUT) {value!r} must be a positive number of seconds"
-        )
-    return seconds
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """The key, origin and timeout a client uses. Its repr never shows the key."""
-
-    api_key: str = field(repr=False)
-    """The Instantly API v2 key (secret)."""
-    base_url: str = DEFAULT_BASE_URL
-    """The API's origin, without ``/api/v2``."""
-    timeout: float = DEFAULT_TIMEOUT
-    """Seconds to wait for an answer before the request counts as lost."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "base_url", check_base_url(self.base_url))
-
-    @property
-    def fingerprint(self) -> str:
-        """A short, non-reversible id of the key (for caches, budgets and logs)."""
-        return hashlib.sha256(self.api_key.encode()).hexdigest()[:12]
-
-    @classmethod
-    def resolve(cls, config: Mapping[str, Any] | None = None) -> Credentials:
-        """From stack config (``instantly:apiKey``, ``instantly:baseUrl``, ``instantly:timeout``),
-        else the environment (``INSTANTLY_API_KEY``, ``INSTANTLY_BASE_URL``, ``INSTANTLY_TIMEOUT``)."""
-        key = setting(config, "apiKey")
-        if not key or not str(key).strip():
-            raise ConfigurationError(NO_KEY)
-        return cls(
-            api_key=str(key).strip(),
-            base_url=str(setting(config, "baseUrl") or DEFAULT_BASE_URL),
-            timeout=check_timeout(setting(config, "timeout")),
-        )
-
-
-NO_KEY = (
-    "no Instantly API key: run `pulumi config set --secret instantly:apiKey` (it reads the key from the "
-    "prompt or stdin), or export INSTANTLY_API_KEY"
-)
-
-
-def setting(config: Mapping[str, Any] | None, name: str) -> Any:
-    """``instantly:<name>`` from stack config, else ``INSTANTLY_<NAME>`` from the environment."""
-    env = "INSTANTLY_" + "".join(f"_{c}" if c.isupper() else c for c in name).upper()
-    return (config or {}).get(f"instantly:{name}") or os.environ.get(env)
+"""Items per page of a list endpoint (the API's maximum)."""
 
 
 def _json_object(content: bytes) -> dict[str, Any] | None:
@@ -189,50 +63,8 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-class WaitRetryAfter(tenacity.wait.wait_base):
-    """Exponential backoff with jitter, but never shorter than the server's Retry-After; a short
-    fixed pause after an API that could not be reached."""
-
-    def __init__(self, base: float, cap: float) -> None:
-        self._backoff = tenacity.wait_random_exponential(multiplier=base, max=cap)
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, TransportError) and exc.unreachable:
-            return UNREACHABLE_PAUSE
-        delay: float = self._backoff(retry_state)
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            delay = max(delay, exc.retry_after)
-        return delay
-
-
 def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def provably_not_applied(exc: BaseException) -> bool:
-    """Whether a failed write certainly changed nothing (so it may simply be sent again)."""
-    if isinstance(exc, RateLimitError):
-        return True
-    return isinstance(exc, TransportError) and not exc.sent
-
-
-def ambiguous(exc: BaseException) -> bool:
-    """Whether a failed write may or may not have taken effect (5xx, timeout, dropped connection, a
-    2xx answer that is not the API's JSON)."""
-    if isinstance(exc, ServerError):
-        return True
-    if isinstance(exc, UnexpectedAnswerError):
-        return 200 <= exc.status < 300
-    return isinstance(exc, TransportError) and exc.sent
 
 
 class InstantlyClient:
@@ -346,7 +178,7 @@ class InstantlyClient:
 
         ``operation`` and ``target`` name what is being done for error
         messages. Reads are retried after any transient failure; writes only
-        when they provably did not take effect (see the module docstring).
+        when they provably did not take effect (:mod:`instantly_pulumi.retry_policy`).
         """
         retry_if = (
             (lambda exc: provably_not_applied(exc) or ambiguous(exc))
@@ -368,40 +200,12 @@ class InstantlyClient:
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _stop(self, state: tenacity.RetryCallState) -> bool:
-        """429s are waited out for up to :data:`RATE_LIMIT_PATIENCE` (in planned waits, so a
-        test's fake sleep ends it too); an API that cannot be reached is tried
-        :data:`UNREACHABLE_ATTEMPTS` times; anything else stops after ``max_attempts``."""
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimitError):
-            return (state.idle_for or 0.0) >= self.rate_limit_patience
-        if isinstance(exc, TransportError) and exc.unreachable:
-            return state.attempt_number >= min(self.max_attempts, UNREACHABLE_ATTEMPTS)
-        return state.attempt_number >= self.max_attempts
+        return should_stop(state, self.max_attempts, self.rate_limit_patience)
 
     def announce(self, operation: str, target: str) -> Callable[[tenacity.RetryCallState], None]:
-        """A tenacity ``before_sleep`` that tells :attr:`progress` of any wait longer than
-        :data:`ANNOUNCED_WAIT`: what is being done, which attempt failed and why, how long the wait."""
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            delay = state.next_action.sleep if state.next_action else 0.0
-            if delay <= ANNOUNCED_WAIT:
-                return
-            exc = state.outcome.exception() if state.outcome else None
-            n = state.attempt_number
-            if isinstance(exc, RateLimitError):
-                waited = state.idle_for or 0.0  # tenacity counts the coming wait in already
-                self.progress(
-                    f"{operation} {target}: the API asks to slow down (HTTP 429, attempt {n}); waiting "
-                    f"{delay:.1f} s ({waited:.0f} s of at most {self.rate_limit_patience:.0f} s)"
-                )
-                return
-            why = summary(exc) if exc is not None else "no result"
-            self.progress(
-                f"{operation} {target}: attempt {n} of {self.max_attempts} failed ({why}); waiting "
-                f"{delay:.1f} s before the next"
-            )
-
-        return before_sleep
+        """A tenacity ``before_sleep`` telling :attr:`progress` of every wait longer than
+        :data:`~instantly_pulumi.retry_policy.ANNOUNCED_WAIT` (the resources' write loops use it too)."""
+        return announcer(self.progress, operation, target, self.max_attempts, self.rate_limit_patience)
 
     def _send(
         self,
@@ -449,12 +253,12 @@ class InstantlyClient:
                 str(response.request.url.copy_with(query=None)),
                 self._redacted(response.content.decode("utf-8", "replace")),
                 response.headers.get("content-type", ""),
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response),
             )
         if response.is_success:
             return payload
         raise self._redact(
-            error_for(operation, target, response.status_code, payload, retry_after=_retry_after(response))
+            error_for(operation, target, response.status_code, payload, retry_after=retry_after(response))
         )
 
     def _redacted(self, text: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from instantly_pulumi import recovery
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -37,6 +37,7 @@ from instantly_pulumi.resources.custom_tag import CustomTag
 from instantly_pulumi.resources.sub_workspace import SubWorkspace
 from instantly_pulumi.resources.tag_assignment import TagAssignment
 from instantly_pulumi.resources.workspace_member import WorkspaceMember
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.stack import INHERITED, USER_ACTIONABLE_EXIT, ClientSpec, load
 
 __all__ = ["CLIENT_KEYS", "ENTRIES", "NAMED_BY", "declare", "inputs", "main", "shown", "verify_access"]

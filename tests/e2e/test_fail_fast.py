@@ -1,7 +1,7 @@
 """A dead API is told at once, and a long wait is told as it happens (issue 19 §5), through the real CLI.
 
 A closed port used to cost a preview 11-15 s of silent retries. Now the program tries
-:data:`~instantly_pulumi.client.UNREACHABLE_ATTEMPTS` times and says which URL to check; the time
+:data:`~instantly_pulumi.retry_policy.UNREACHABLE_ATTEMPTS` times and says which URL to check; the time
 bound is loose (the engine's start comes on top, and the machine is shared), the attempts are read
 from the message. A 429 keeps its wait, and the wait shows in Pulumi's diagnostics — from the
 program and from the provider alike.
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from instantly_pulumi import client as client_module
+from instantly_pulumi import retry_policy
 from instantly_sandbox.testing import Fault
 
 from .conftest import ClientStack, update_stack_file
@@ -55,7 +55,7 @@ def test_a_preview_against_a_closed_port_names_the_url_and_ends_quickly(client_s
     seconds = time.monotonic() - started
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out
-    attempts = client_module.UNREACHABLE_ATTEMPTS
+    attempts = retry_policy.UNREACHABLE_ATTEMPTS
     assert (
         f"no answer from the Instantly API at {url} (ConnectError: [Errno 111] Connection refused; "
         f"{attempts} attempts): check that instantly:baseUrl (or INSTANTLY_BASE_URL) is the API's origin "

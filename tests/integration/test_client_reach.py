@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from instantly_pulumi import errors
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
+from instantly_pulumi.settings import Credentials
 
 
 def closed_port() -> str:

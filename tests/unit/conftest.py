@@ -12,7 +12,8 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
 KEY = "sk-test-SECRET-123"

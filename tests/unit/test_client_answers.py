@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from instantly_pulumi import errors
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
 from .conftest import BASE, KEY

@@ -1,9 +1,9 @@
 """A dead API is told at once (issue 19 §5); the waits that remain are announced.
 
 A connection refused, an unknown host or a failed TLS handshake is tried
-:data:`~instantly_pulumi.client.UNREACHABLE_ATTEMPTS` times, not retried like a 5xx, and the error
+:data:`~instantly_pulumi.retry_policy.UNREACHABLE_ATTEMPTS` times, not retried like a 5xx, and the error
 names the URL and what to check. 429 and 5xx keep their backoff, and every wait longer than
-:data:`~instantly_pulumi.client.ANNOUNCED_WAIT` is told to ``progress``.
+:data:`~instantly_pulumi.retry_policy.ANNOUNCED_WAIT` is told to ``progress``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import httpx
 import pytest
 import tenacity
 
-from instantly_pulumi import client as client_module
-from instantly_pulumi import errors
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi import errors, retry_policy
+from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.resources._converge import converge
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
 from .conftest import BASE, KEY
@@ -61,7 +61,7 @@ def test_an_unreachable_api_is_not_retried_like_a_5xx(kind: str, method: str) ->
     with pytest.raises(errors.TransportError) as info:
         client.request(method, "/things", operation="read thing", target="thing 1", json=body)
     err = info.value
-    assert len(refused) == client_module.UNREACHABLE_ATTEMPTS == 2
+    assert len(refused) == retry_policy.UNREACHABLE_ATTEMPTS == 2
     assert err.unreachable
     assert err.attempts == 2
     assert err.sent is False
@@ -107,7 +107,7 @@ def test_one_refusal_then_an_answer_is_a_blip_ridden_out() -> None:
 
     sleeps: list[float] = []
     assert client_over(handler, sleeps, []).request("GET", "/x", operation="read", target="x") == {"a": 1}
-    assert sleeps == [client_module.UNREACHABLE_PAUSE]
+    assert sleeps == [retry_policy.UNREACHABLE_PAUSE]
 
 
 def test_a_long_wait_after_a_5xx_is_announced_with_what_which_attempt_and_how_long() -> None:

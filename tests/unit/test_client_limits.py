@@ -10,14 +10,9 @@ import httpx
 import pytest
 
 from instantly_pulumi import errors
-from instantly_pulumi.client import (
-    Credentials,
-    InstantlyClient,
-    _retry_after,
-    ambiguous,
-    check_timeout,
-    client_for,
-)
+from instantly_pulumi.client import InstantlyClient, client_for
+from instantly_pulumi.retry_policy import ambiguous, retry_after
+from instantly_pulumi.settings import Credentials, check_timeout
 from instantly_pulumi.throttle import Throttle
 
 from .conftest import BASE, KEY, WS
@@ -59,11 +54,11 @@ def test_the_timeout_applies_to_reading_and_caps_connecting_at_ten_seconds(
 
 
 def test_retry_after_is_read_as_given_even_zero() -> None:
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "0"})) == 0.0
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "-4"})) == 0.0
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
-    assert _retry_after(httpx.Response(429)) is None
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "0"})) == 0.0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "-4"})) == 0.0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Response(429)) is None
 
 
 def test_a_zero_retry_after_does_not_stretch_the_backoff() -> None:

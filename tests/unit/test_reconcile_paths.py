@@ -295,7 +295,7 @@ def test_adopting_with_the_same_unchangeable_fields_is_not_refused(fake: FakeApi
 def test_the_cache_fills_again_after_an_invalidation_and_then_serves_hits() -> None:
     import httpx
 
-    from instantly_pulumi.client import Credentials
+    from instantly_pulumi.settings import Credentials
     from instantly_pulumi.throttle import Throttle
 
     from .conftest import BASE, KEY, WS

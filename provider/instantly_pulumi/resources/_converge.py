@@ -21,8 +21,9 @@ from typing import Any, TypeVar
 
 import tenacity
 
-from instantly_pulumi.client import InstantlyClient, ambiguous
+from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import ConvergenceError
+from instantly_pulumi.retry_policy import ambiguous
 
 T = TypeVar("T")
 
