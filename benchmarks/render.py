@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from dead_api import render as dead_api_section
 from fleet import RATE, Variant
 from harness import LATENCY, THREADS
 from single_stack import CHECKPOINTS_OFF
@@ -68,6 +69,8 @@ def render(results: dict[str, Any], quick: bool) -> str:
     lines += _lifecycle(*results["lifecycle"])
     if "rate" in results:
         lines += _rate(results["rate"])
+    if "dead_api" in results:
+        lines += dead_api_section(results["dead_api"])
     return "\n".join(lines) + "\n"
 
 

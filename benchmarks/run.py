@@ -6,7 +6,8 @@
 (a) the fleet at --parallel 1, 4 and 8 against a sequential loop of `pulumi up` (fleet.py);
 (b) one 50-resource stack's `up` against its bound, and its fixed cost taken apart (single_stack.py);
 (c) API requests per lifecycle step of one stack (lifecycle.py);
-(d) the rate budget shared by the stacks of a fleet, against separate processes (rate.py).
+(d) the rate budget shared by the stacks of a fleet, against separate processes (rate.py);
+(e) a dead API: `pulumi preview` against a closed port, against a healthy one (dead_api.py).
 ``--quick`` is a scaled-down sanity run of the same code (a few stacks, few resources); its numbers
 say nothing about the goals and it writes to .state/bench/quick.md unless --out is given.
 """
@@ -22,6 +23,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import dead_api
 import fleet
 import lifecycle
 import rate
@@ -38,6 +40,7 @@ FULL = {
     "fixed_reps": 5,
     "rate_stacks": 8,
     "rate_members": 40,
+    "dead_reps": 5,
 }
 QUICK = {
     "stacks": 4,
@@ -48,6 +51,7 @@ QUICK = {
     "fixed_reps": 1,
     "rate_stacks": 3,
     "rate_members": 6,
+    "dead_reps": 1,
 }
 
 
@@ -81,6 +85,8 @@ def main() -> None:
             results["fixed"] = single_stack.fixed_costs(bench, size["single"], size["fixed_reps"])
             print("(d) the rate budget across stacks", flush=True)
             results["rate"] = rate.run(bench, size["rate_stacks"], size["rate_members"])
+            print("(e) a dead API", flush=True)
+            results["dead_api"] = dead_api.run(bench, size.get("dead_reps", 1))
             print("(a) the fleet against a sequential loop", flush=True)
             results["fleet"] = fleet.run(bench, size["stacks"], size["members"], size["parallels"])
         finally:

@@ -23,8 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from instantly_cli.workspace_reader import WorkspaceReader
 from instantly_pulumi import validation
-from instantly_pulumi.client import NO_KEY, Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import InstantlyError
+from instantly_pulumi.settings import NO_KEY, Credentials
 
 T = TypeVar("T")
 
@@ -32,7 +33,7 @@ OK, PROBLEMS, ERROR = 0, 1, 2
 """Exit codes: success, problems found (audit), error."""
 
 NO_KEY_IN_ENV = "no Instantly API key: export INSTANTLY_API_KEY"
-"""The library's :data:`~instantly_pulumi.client.NO_KEY`, for a command (it reads only the environment)."""
+"""The library's :data:`~instantly_pulumi.settings.NO_KEY`, for a command (it reads only the environment)."""
 
 console = Console()
 """Where people read (stdout)."""
@@ -47,7 +48,12 @@ def api_client() -> InstantlyClient:
     except InstantlyError as exc:
         # The library's message also offers stack config, which a command does not read.
         fail(NO_KEY_IN_ENV if str(exc) == NO_KEY else str(exc))
-    return InstantlyClient(credentials)
+    return InstantlyClient(credentials, progress=waiting)
+
+
+def waiting(line: str) -> None:
+    """A long wait of the client (a retry's backoff, a 429), told on stderr so no run looks hung."""
+    errors.print(f"waiting: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, *, secrets: tuple[str, ...] = ()) -> NoReturn:

@@ -12,6 +12,10 @@ than with a round-trip YAML library: the comments sit between values this
 module writes itself, nothing is read back and edited, and the result is
 checked by loading it and comparing with the value it was meant to hold, then
 validating it as a stack (:func:`instantly_pulumi.stack.parse_client`).
+
+Over 400 lines on purpose: one command read top to bottom — what is read, how it is written
+(with the comments that say what cannot be taken over) and the check that the text says what was
+read; the pieces are used nowhere else.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ import yaml
 from instantly_cli import common
 from instantly_cli.workspace_reader import Snapshot, WorkspaceReader, tag_coverage
 from instantly_pulumi import models
-from instantly_pulumi.client import DEFAULT_BASE_URL
 from instantly_pulumi.errors import StackFileError
+from instantly_pulumi.settings import DEFAULT_BASE_URL
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT, parse_client
 
 Obj = dict[str, Any]

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from instantly_cli import common
-from instantly_pulumi.errors import NotFoundError, ServerError, TransportError
+from instantly_pulumi.errors import NotFoundError, ServerError, TransportError, UnexpectedAnswerError
 
 
 def command(
@@ -50,7 +50,7 @@ def command(
             )
         except NotFoundError:
             pass  # gone already: what was asked for
-        except (ServerError, TransportError) as exc:
+        except (ServerError, TransportError, UnexpectedAnswerError) as exc:
             common.errors.print(
                 f"warning: {exc}; reading the membership to see whether it is gone", markup=False
             )

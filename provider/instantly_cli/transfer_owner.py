@@ -23,7 +23,7 @@ from rich.table import Table
 from instantly_cli import common
 from instantly_cli.workspace_reader import WorkspaceReader
 from instantly_pulumi import models
-from instantly_pulumi.errors import PermissionDeniedError, ServerError, TransportError
+from instantly_pulumi.errors import PermissionDeniedError, ServerError, TransportError, UnexpectedAnswerError
 
 Obj = dict[str, Any]
 TOKEN_ENV = "INSTANTLY_SECURITY_TOKEN"  # noqa: S105 — the variable's name, not a token
@@ -112,7 +112,7 @@ def command(
             common.fail(
                 f"the API refused the change ({exc.server_message}). Nothing was changed.", secrets=(token,)
             )
-        except (ServerError, TransportError) as exc:
+        except (ServerError, TransportError, UnexpectedAnswerError) as exc:
             # Ambiguous: the owner read below tells whether it landed.
             common.errors.print(
                 f"warning: {common.redact(str(exc), token)}; reading the owner to see whether it changed",

@@ -26,6 +26,7 @@ from instantly_pulumi.errors import (
     ServerError,
     StackFileError,
     TransportError,
+    UnexpectedAnswerError,
 )
 from instantly_pulumi.resources.api_key import ApiKey, ApiKeyArgs
 from instantly_pulumi.resources.custom_tag import CustomTag, CustomTagArgs
@@ -61,6 +62,7 @@ __all__ = [
     "TagAssignment",
     "TagAssignmentArgs",
     "TransportError",
+    "UnexpectedAnswerError",
     "WorkspaceMember",
     "WorkspaceMemberArgs",
     "WorkspaceProfile",

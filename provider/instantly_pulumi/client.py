@@ -1,212 +1,79 @@
 """The one Instantly API v2 client of a provider process.
 
-:class:`InstantlyClient` wraps one synchronous :class:`httpx.Client` and owns
-the bearer key, ``x-as-workspace``, timeouts, the mapping of HTTP answers to
-:mod:`instantly_pulumi.errors`, cursor pagination, the rate budget
-(:class:`~instantly_pulumi.throttle.Throttle`), a small per-process list cache
-and the retry policy:
+:class:`InstantlyClient` wraps one synchronous :class:`httpx.Client` and owns the bearer key,
+``x-as-workspace``, timeouts, the mapping of HTTP answers to :mod:`instantly_pulumi.errors`
+(every answer must be a JSON object), cursor pagination, the rate budget
+(:class:`~instantly_pulumi.throttle.Throttle`) and a small per-process list cache. It sends under the
+retry policy of :mod:`instantly_pulumi.retry_policy` and is built from the
+:class:`~instantly_pulumi.settings.Credentials` of :mod:`instantly_pulumi.settings`.
 
-* a read (GET) is retried after a 429, a 5xx or a lost connection — reading
-  twice changes nothing;
-* a write is retried here only when it provably did not take effect: after a
-  429 (the API refused it) or a connection that never opened. Every other
-  failure of a write is *ambiguous* and goes back to the resource, which reads
-  the API to see what happened before it tries again
-  (:mod:`instantly_pulumi.resources._converge`).
-
-Retries use tenacity: exponential backoff with jitter, never shorter than the
-server's ``Retry-After``. ``INSTANTLY_REQUEST_COUNT_FILE`` names a file to which
-every request sent appends one byte, so its size is the number of requests made
-by every process naming it (the fleet counts each stack's requests this way:
-its provider processes are the engine's, not the fleet's). The client is never pickled: providers build it
-lazily, inside the provider process, through :func:`client_for` (one client per
-credentials, shared by the four provider threads).
+``INSTANTLY_REQUEST_COUNT_FILE`` names a file to which every request sent appends one byte, so its
+size is the number of requests made by every process naming it (the fleet counts each stack's
+requests this way: its provider processes are the engine's, not the fleet's). The client is never
+pickled: providers build it lazily, inside the provider process, through :func:`client_for` (one
+client per credentials, shared by the four provider threads).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import ipaddress
+import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import tenacity
 
-from instantly_pulumi.errors import (
-    ApiError,
-    ConfigurationError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-    error_for,
+from instantly_pulumi.errors import ApiError, TransportError, answer_error, error_for
+from instantly_pulumi.retry_policy import (
+    MAX_ATTEMPTS,
+    RATE_LIMIT_PATIENCE,
+    WaitRetryAfter,
+    ambiguous,
+    announcer,
+    provably_not_applied,
+    retry_after,
+    should_stop,
 )
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "Credentials",
     "InstantlyClient",
-    "check_base_url",
-    "check_timeout",
     "client_for",
-    "setting",
 ]
+# Credentials is re-exported: a client is built from it (it lives in instantly_pulumi.settings).
 
-DEFAULT_BASE_URL = "https://api.instantly.ai"
-DEFAULT_TIMEOUT = 30.0
 PAGE_LIMIT = 100
-MAX_ATTEMPTS = 8
-"""Attempts per request (reads) and per write (each ambiguous failure reconciled first)."""
-RATE_LIMIT_PATIENCE = 120.0
-"""Seconds of waiting a request accepts while the API answers 429 (a 429 is not a failure, only
-"not now": several processes sharing one limit may meet many in a row)."""
+"""Items per page of a list endpoint (the API's maximum)."""
 
 
-def _is_loopback(host: str) -> bool:
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    """The body as the API sends every answer (a JSON object), or None when it is anything else."""
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def check_base_url(url: Any) -> str:
-    """The API's origin, normalised; raise :class:`ConfigurationError` saying what to do.
-
-    https only, except plain http to a loopback host (the sandbox); no path
-    (the client adds ``/api/v2`` itself).
-    """
-    where = "instantly:baseUrl (or INSTANTLY_BASE_URL)"
-    if not isinstance(url, str) or not url.strip():
-        raise ConfigurationError(f"{where} is empty: leave it unset for {DEFAULT_BASE_URL}")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"{where} {url!r} is not a URL: give the API's origin, e.g. {DEFAULT_BASE_URL}"
-        )
-    path = parts.path.rstrip("/")
-    if path:
-        hint = " (the client adds /api/v2 itself)" if path.endswith("/api/v2") else ""
-        raise ConfigurationError(
-            f"{where} {url!r} must be the API's origin without a path{hint}: "
-            f"use {parts.scheme}://{parts.netloc}"
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigurationError(
-            f"{where} {url!r} uses plain http to a remote host, which would send the API key "
-            f"unencrypted: use https://{parts.netloc} (plain http is allowed only for a loopback sandbox)"
-        )
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def check_timeout(value: Any) -> float:
-    """Seconds to wait for an answer (default 30); raise :class:`ConfigurationError` for a bad value."""
-    if value in (None, ""):
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1
-    if seconds <= 0:
-        raise ConfigurationError(
-            f"instantly:timeout (or INSTANTLY_TIMEOUT) {value!r} must be a positive number of seconds"
-        )
-    return seconds
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """The key, origin and timeout a client uses. Its repr never shows the key."""
-
-    api_key: str = field(repr=False)
-    """The Instantly API v2 key (secret)."""
-    base_url: str = DEFAULT_BASE_URL
-    """The API's origin, without ``/api/v2``."""
-    timeout: float = DEFAULT_TIMEOUT
-    """Seconds to wait for an answer before the request counts as lost."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "base_url", check_base_url(self.base_url))
-
-    @property
-    def fingerprint(self) -> str:
-        """A short, non-reversible id of the key (for caches, budgets and logs)."""
-        return hashlib.sha256(self.api_key.encode()).hexdigest()[:12]
-
-    @classmethod
-    def resolve(cls, config: Mapping[str, Any] | None = None) -> Credentials:
-        """From stack config (``instantly:apiKey``, ``instantly:baseUrl``, ``instantly:timeout``),
-        else the environment (``INSTANTLY_API_KEY``, ``INSTANTLY_BASE_URL``, ``INSTANTLY_TIMEOUT``)."""
-        key = setting(config, "apiKey")
-        if not key or not str(key).strip():
-            raise ConfigurationError(NO_KEY)
-        return cls(
-            api_key=str(key).strip(),
-            base_url=str(setting(config, "baseUrl") or DEFAULT_BASE_URL),
-            timeout=check_timeout(setting(config, "timeout")),
-        )
-
-
-NO_KEY = (
-    "no Instantly API key: run `pulumi config set --secret instantly:apiKey` (it reads the key from the "
-    "prompt or stdin), or export INSTANTLY_API_KEY"
-)
-
-
-def setting(config: Mapping[str, Any] | None, name: str) -> Any:
-    """``instantly:<name>`` from stack config, else ``INSTANTLY_<NAME>`` from the environment."""
-    env = "INSTANTLY_" + "".join(f"_{c}" if c.isupper() else c for c in name).upper()
-    return (config or {}).get(f"instantly:{name}") or os.environ.get(env)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+        payload = json.loads(content)
+    except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError is a ValueError), or absurdly deep
         return None
+    return payload if isinstance(payload, dict) else None
 
 
-class WaitRetryAfter(tenacity.wait.wait_base):
-    """Exponential backoff with jitter, but never shorter than the server's Retry-After."""
-
-    def __init__(self, base: float, cap: float) -> None:
-        self._backoff = tenacity.wait_random_exponential(multiplier=base, max=cap)
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        delay: float = self._backoff(retry_state)
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            delay = max(delay, exc.retry_after)
-        return delay
-
-
-def provably_not_applied(exc: BaseException) -> bool:
-    """Whether a failed write certainly changed nothing (so it may simply be sent again)."""
-    if isinstance(exc, RateLimitError):
-        return True
-    return isinstance(exc, TransportError) and not exc.sent
-
-
-def ambiguous(exc: BaseException) -> bool:
-    """Whether a failed write may or may not have taken effect (5xx, timeout, dropped connection)."""
-    if isinstance(exc, ServerError):
-        return True
-    return isinstance(exc, TransportError) and exc.sent
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 class InstantlyClient:
     """A synchronous Instantly API v2 client.
 
     ``transport`` is injectable (``httpx.MockTransport`` in unit tests);
-    ``sleep`` too, so retries can be tested without waiting.
+    ``sleep`` too, so retries can be tested without waiting. ``progress`` receives
+    one line for every wait longer than :data:`ANNOUNCED_WAIT` (default: stderr);
+    the provider sends it to Pulumi's diagnostics, the command line to its console.
     """
 
     def __init__(
@@ -221,6 +88,7 @@ class InstantlyClient:
         throttle: Throttle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cache_ttl: float = 60.0,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.credentials = credentials
         timeout = credentials.timeout
@@ -241,6 +109,8 @@ class InstantlyClient:
         self.wait = WaitRetryAfter(backoff, backoff_cap)
         """The backoff between attempts (also used by the resources' write loops)."""
         self.sleep = sleep
+        self.progress = progress or _to_stderr
+        """Where a line announcing a long wait goes."""
         self.throttle = throttle or Throttle.from_environment(sleep=sleep)
         self._cache_ttl = cache_ttl
         self._cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
@@ -308,7 +178,7 @@ class InstantlyClient:
 
         ``operation`` and ``target`` name what is being done for error
         messages. Reads are retried after any transient failure; writes only
-        when they provably did not take effect (see the module docstring).
+        when they provably did not take effect (:mod:`instantly_pulumi.retry_policy`).
         """
         retry_if = (
             (lambda exc: provably_not_applied(exc) or ambiguous(exc))
@@ -320,17 +190,22 @@ class InstantlyClient:
             wait=self.wait,
             retry=tenacity.retry_if_exception(retry_if),
             sleep=self.sleep,
+            before_sleep=self.announce(operation, target),
             reraise=True,
         )
-        return retrying(self._send, method, path, operation, target, workspace_id, json, params)
+        for attempt in retrying:
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                return self._send(method, path, operation, target, workspace_id, json, params, number)
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _stop(self, state: tenacity.RetryCallState) -> bool:
-        """429s are waited out for up to :data:`RATE_LIMIT_PATIENCE` (in planned waits, so a
-        test's fake sleep ends it too); anything else stops after ``max_attempts``."""
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimitError):
-            return (state.idle_for or 0.0) >= self.rate_limit_patience
-        return state.attempt_number >= self.max_attempts
+        return should_stop(state, self.max_attempts, self.rate_limit_patience)
+
+    def announce(self, operation: str, target: str) -> Callable[[tenacity.RetryCallState], None]:
+        """A tenacity ``before_sleep`` telling :attr:`progress` of every wait longer than
+        :data:`~instantly_pulumi.retry_policy.ANNOUNCED_WAIT` (the resources' write loops use it too)."""
+        return announcer(self.progress, operation, target, self.max_attempts, self.rate_limit_patience)
 
     def _send(
         self,
@@ -341,6 +216,7 @@ class InstantlyClient:
         workspace_id: str | None,
         body: Any,
         params: Mapping[str, Any] | None,
+        attempt: int = 1,
     ) -> Any:
         headers = {"x-as-workspace": workspace_id} if workspace_id else {}
         self.throttle.acquire()
@@ -352,21 +228,37 @@ class InstantlyClient:
             # json=None sends no body and no Content-Type (the API refuses them on DELETE and GET).
             response = self._http.request(method, path, params=params, headers=headers, json=body)
         except httpx.TransportError as exc:
-            # A connection that never opened cannot have delivered the request.
+            # A connection that never opened cannot have delivered the request. A ConnectError (refused,
+            # unknown host, TLS failed) says the API cannot be reached at all; a ConnectTimeout may be
+            # a busy server, and keeps the ordinary backoff.
             sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
             raise TransportError(
-                operation, target, self._redacted(reason), url=self.credentials.base_url, sent=sent
+                operation,
+                target,
+                self._redacted(reason),
+                url=self.credentials.base_url,
+                sent=sent,
+                unreachable=isinstance(exc, httpx.ConnectError),
+                attempts=attempt,
             ) from None
         self._learn_clock(response)
+        payload = _json_object(response.content)
+        if payload is None:
+            # A proxy's page, a captive portal, an empty or truncated body: say so, never decode it.
+            raise answer_error(
+                operation,
+                target,
+                response.status_code,
+                str(response.request.url.copy_with(query=None)),
+                self._redacted(response.content.decode("utf-8", "replace")),
+                response.headers.get("content-type", ""),
+                retry_after=retry_after(response),
+            )
         if response.is_success:
-            return response.json() if response.content else None
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = response.text
+            return payload
         raise self._redact(
-            error_for(operation, target, response.status_code, payload, retry_after=_retry_after(response))
+            error_for(operation, target, response.status_code, payload, retry_after=retry_after(response))
         )
 
     def _redacted(self, text: str) -> str:
@@ -447,10 +339,11 @@ _CLIENTS: dict[Credentials, InstantlyClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def client_for(credentials: Credentials) -> InstantlyClient:
-    """The process-wide client for ``credentials`` (created on first use)."""
+def client_for(credentials: Credentials, progress: Callable[[str], None] | None = None) -> InstantlyClient:
+    """The process-wide client for ``credentials`` (created on first use, announcing long waits
+    to ``progress``)."""
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(credentials)
         if client is None:
-            client = _CLIENTS[credentials] = InstantlyClient(credentials)
+            client = _CLIENTS[credentials] = InstantlyClient(credentials, progress=progress)
         return client

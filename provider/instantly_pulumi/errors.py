@@ -6,6 +6,7 @@
     ├── ConfigurationError              no key, a bad base URL, an invalid stack file
     │   └── StackFileError              the stack file's client value or config keys are invalid
     ├── TransportError                  no answer: connection refused, timeout, dropped connection
+    ├── UnexpectedAnswerError           an answer, but not the API's: HTML, empty, truncated JSON
     ├── ApiError                        the API answered with an error status
     │   ├── BadRequestError             400 (validation, duplicates, self-revocation)
     │   ├── AuthenticationError         401 (missing, invalid or revoked key)
@@ -22,12 +23,16 @@
     └── AcceptanceError                 a group invitation was rejected, or not accepted in time
 
 Every message names the operation, the object, the status and the server's
-message, and where the user can act, what to do. :func:`error_for` is the
-single place where HTTP answers become errors.
+message, and where the user can act, what to do. :func:`error_for` (an error
+answer of the API) and :func:`answer_error` (any answer that is not a JSON
+object: a proxy's page, a captive portal, a body cut short) are the only places
+where HTTP answers become errors.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 __all__ = [
@@ -49,7 +54,10 @@ __all__ = [
     "ServerError",
     "StackFileError",
     "TransportError",
+    "UnexpectedAnswerError",
+    "answer_error",
     "error_for",
+    "summary",
 ]
 
 
@@ -73,15 +81,66 @@ class TransportError(InstantlyError):
     connection may have.
     """
 
-    def __init__(self, operation: str, target: str, reason: str, *, url: str = "", sent: bool = True) -> None:
+    def __init__(
+        self,
+        operation: str,
+        target: str,
+        reason: str,
+        *,
+        url: str = "",
+        sent: bool = True,
+        unreachable: bool = False,
+        attempts: int = 1,
+    ) -> None:
         self.operation = operation
         """What was being done, e.g. ``create API key``."""
         self.target = target
         """The object, e.g. ``"crm-sync" in workspace 019a…``."""
         self.sent = sent
         """Whether the request may have been delivered (False: the connection never opened)."""
+        self.unreachable = unreachable
+        """Whether the API could not be reached at all (refused, unknown host, TLS failed): a wrong
+        base URL or an API that is down, not a blip — told at once, not retried for long."""
+        self.attempts = attempts
+        """How many times the request was tried."""
         where = f" at {url}" if url else ""
-        super().__init__(f"{operation} {target}: no answer from the Instantly API{where} ({reason})")
+        text = f"{operation} {target}: no answer from the Instantly API{where} ({reason}"
+        if unreachable:
+            tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+            text += (
+                f"; {tries}): check that instantly:baseUrl (or INSTANTLY_BASE_URL) is the API's origin "
+                "and that the API — or the sandbox — is running and reachable from here"
+            )
+        else:
+            text += ")"
+        super().__init__(text)
+
+
+CHECK_BASE_URL = "check instantly:baseUrl (or INSTANTLY_BASE_URL)"
+
+
+class UnexpectedAnswerError(InstantlyError):
+    """The server answered, but not as the Instantly API does: an HTML page (a proxy's error page, a
+    captive portal, another web server), an empty body, or JSON cut short.
+
+    The message names the URL and the status and shows at most the body's first line (an HTML page's
+    title), shortened. A 2xx answer of this kind leaves a write ambiguous (it may have taken effect);
+    any other status says the request was answered by something that is not the API.
+    """
+
+    def __init__(self, operation: str, target: str, status: int, url: str, body: str) -> None:
+        self.operation = operation
+        """What was being done, e.g. ``create API key``."""
+        self.target = target
+        """The object, e.g. ``"crm-sync" in workspace 019a…``."""
+        self.status = status
+        """The HTTP status of the answer."""
+        self.url = url
+        """The URL that answered (without its query)."""
+        super().__init__(
+            f"{operation} {target}: HTTP {status} from {url} is not an answer of the Instantly API "
+            f"({body}): {CHECK_BASE_URL} — a proxy, a captive portal or another server answers there"
+        )
 
 
 class ApiError(InstantlyError):
@@ -171,7 +230,7 @@ class ConvergenceError(InstantlyError):
         """The last failure."""
         super().__init__(
             f"{operation} {target}: gave up after {attempts} attempts, each checked against the API "
-            f"before the next (last: {_short(last)}). Nothing was left half-done: "
+            f"before the next (last: {summary(last)}). Nothing was left half-done: "
             "running `pulumi up` again is safe."
         )
 
@@ -189,12 +248,12 @@ class AcceptanceError(InstantlyError):
     """A group invitation was rejected, or not accepted in time."""
 
 
-def _short(exc: BaseException) -> str:
+def summary(exc: BaseException) -> str:
+    """An error's message without its operation and target (for a message that already names them)."""
     text = str(exc)
-    # The operation and target are already in the outer message.
     if isinstance(exc, ApiError):
         return f"HTTP {exc.status}: {exc.server_message}"
-    if isinstance(exc, TransportError):
+    if isinstance(exc, TransportError | UnexpectedAnswerError):
         return text.split(": ", 1)[-1]
     return text
 
@@ -229,6 +288,70 @@ def _hint(status: int, message: str) -> str:
             "`pulumi up` waits for it), then run `pulumi up` again"
         )
     return _HINTS.get(status, "")
+
+
+BODY_SHOWN = 80
+"""Characters of a body that is not the API's shown in a message (its first line, at most)."""
+
+
+def describe_body(body: str, content_type: str = "") -> str:
+    """What a body that is not a JSON object is, with its first line (an HTML page's title) at most."""
+    text = body.strip()
+    if not text:
+        return "an empty body"
+    if "html" in content_type or text.startswith("<"):
+        title = re.search(r"<title[^>]*>([^<]*)</title>", text[:4096], re.IGNORECASE)
+        if title and title.group(1).strip():
+            return f"an HTML page titled {_quoted(title.group(1))}"
+        kind = "an HTML page"
+    else:
+        kind = _json_kind(text) or ("JSON cut short or invalid" if "json" in content_type else "text")
+    return f"{kind} starting {_quoted(text.splitlines()[0])}"
+
+
+def _json_kind(text: str) -> str | None:
+    """How a body that is not a JSON object fails to be one, if it is JSON at all."""
+    try:
+        json.loads(text)
+    except RecursionError:
+        return "JSON nested too deeply"
+    except ValueError:
+        return "JSON cut short or invalid" if text[0] in "{[" else None
+    return "JSON that is not an object"
+
+
+def _quoted(line: str) -> str:
+    """One line in quotes: printable characters only, at most :data:`BODY_SHOWN` of them."""
+    shown = "".join(c if c.isprintable() else "?" for c in " ".join(line.split()))
+    return '"' + (shown[:BODY_SHOWN] + "…" if len(shown) > BODY_SHOWN else shown) + '"'
+
+
+def answer_error(
+    operation: str,
+    target: str,
+    status: int,
+    url: str,
+    body: str,
+    content_type: str = "",
+    retry_after: float | None = None,
+) -> InstantlyError:
+    """The error for an answer whose body is not a JSON object (``body``: its text, key redacted).
+
+    A 429 stays a :class:`RateLimitError` and a 5xx a :class:`ServerError` (their backoff and the
+    ambiguity of a write do not depend on the body); anything else is an :class:`UnexpectedAnswerError`
+    — never a :class:`NotFoundError`: a 404 page of another server says nothing about our object.
+    """
+    what = describe_body(body, content_type)
+    if status == 429 or status >= 500:
+        return error_for(
+            operation,
+            target,
+            status,
+            {"message": f"not an answer of the Instantly API from {url} ({what})"},
+            retry_after=retry_after,
+            hint=CHECK_BASE_URL + " if this lasts" if status >= 500 else "",
+        )
+    return UnexpectedAnswerError(operation, target, status, url, what)
 
 
 def error_for(

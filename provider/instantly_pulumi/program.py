@@ -11,14 +11,14 @@ problem is reported by the program itself (no Python traceback, no
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from instantly_pulumi import recovery
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -37,6 +37,7 @@ from instantly_pulumi.resources.custom_tag import CustomTag
 from instantly_pulumi.resources.sub_workspace import SubWorkspace
 from instantly_pulumi.resources.tag_assignment import TagAssignment
 from instantly_pulumi.resources.workspace_member import WorkspaceMember
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.stack import INHERITED, USER_ACTIONABLE_EXIT, ClientSpec, load
 
 __all__ = ["CLIENT_KEYS", "ENTRIES", "NAMED_BY", "declare", "inputs", "main", "shown", "verify_access"]
@@ -70,7 +71,12 @@ REFUSED_KEY = (
 )
 
 
-def verify_access(client: ClientSpec, credentials: Credentials, stack: str = "<stack>") -> None:
+def verify_access(
+    client: ClientSpec,
+    credentials: Credentials,
+    stack: str = "<stack>",
+    progress: Callable[[str], None] | None = None,
+) -> None:
     """Prove, with one read, that the key works — and, unless the stack invites the client into the
     agency's group, that it can act in the client's workspace.
 
@@ -79,9 +85,9 @@ def verify_access(client: ClientSpec, credentials: Credentials, stack: str = "<s
     Any other stack reads the client's workspace acting in it (``x-as-workspace``); when that is
     refused, a read of the key's own workspace tells a refused key (401) from a workspace the key
     cannot reach. A key without the ``workspaces:read`` scope cannot tell the two apart; then nothing
-    more is claimed (the first write would say it).
+    more is claimed (the first write would say it). ``progress`` hears of any long wait.
     """
-    api = InstantlyClient(credentials)
+    api = InstantlyClient(credentials, progress=progress)
 
     def current(workspace: str | None) -> Any:
         return api.request(
@@ -139,7 +145,7 @@ def main() -> None:
     config = dict(CONFIG.get())
     try:
         client = load(config, _stack_file())
-        verify_access(client, Credentials.resolve(config), pulumi.get_stack())
+        verify_access(client, Credentials.resolve(config), pulumi.get_stack(), progress=pulumi.log.info)
     except InstantlyError as exc:  # a bad stack, or an API that refuses or does not answer
         pulumi.log.error(str(exc))
         sys.exit(USER_ACTIONABLE_EXIT)

@@ -31,6 +31,10 @@ path: ``client.members[2].role: ...``), the config keys, the stack file's own
 keys, the API key's presence and the base URL — so ``pulumi preview`` of a bad
 stack stops with no API call. :mod:`instantly_pulumi.program` is the Pulumi
 program that uses it.
+
+Over 400 lines on purpose: the schema and the checks made on it are one contract (every message
+names a path of the schema above it); most of the schema is derived, so it grows with the resources
+only by a line each.
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, create_model, model_
 from pydantic import Field as PydanticField
 
 from instantly_pulumi import models, validation
-from instantly_pulumi.client import DEFAULT_BASE_URL, NO_KEY, check_base_url, check_timeout, setting
 from instantly_pulumi.errors import ConfigurationError, StackFileError
 from instantly_pulumi.resources._fields import Place
 from instantly_pulumi.resources._provider import InstantlyProvider
@@ -55,6 +58,7 @@ from instantly_pulumi.resources.api_key import ApiKeyProvider
 from instantly_pulumi.resources.custom_tag import CustomTagProvider
 from instantly_pulumi.resources.sub_workspace import SubWorkspaceProvider
 from instantly_pulumi.resources.workspace_member import WorkspaceMemberProvider
+from instantly_pulumi.settings import DEFAULT_BASE_URL, NO_KEY, check_base_url, check_timeout, setting
 
 __all__ = [
     "AGENCY_KEY",

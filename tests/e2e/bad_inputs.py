@@ -143,7 +143,7 @@ def _closed_port(a: Attempt) -> None:
         port = s.getsockname()[1]
     a.values["closed_url"] = f"http://127.0.0.1:{port}"
     a.config["instantly:baseUrl"] = a.values["closed_url"]
-    # One resource: its check is the one that reads (and retries the connection).
+    # One resource: the program's proof of access is the read that meets the closed port.
     a.client = {
         "workspace_id": a.world.client_id,
         "members": [{"email": "ana@client.example", "role": "view"}],
@@ -384,7 +384,9 @@ CASES: tuple[Case, ...] = (
           "pulumi config set --secret instantly:apiKey", "or export INSTANTLY_API_KEY"),
          lambda a: (_only(members=a.client["members"])(a), _env_key(lambda _: "not-a-real-key-0000")(a))),
     Case("base-url-unreachable", "an unreachable base URL", CHECK,
-         ("no answer from the Instantly API at {closed_url} (ConnectError",), _closed_port),
+         ("no answer from the Instantly API at {closed_url} (ConnectError",
+          "2 attempts): check that instantly:baseUrl (or INSTANTLY_BASE_URL) is the API's origin"),
+         _closed_port),
     # --- refused by the API at up ----------------------------------------------------------------
     Case("scope-missing", "an agency key lacking a scope (403)", API,
          ("create workspace member", "HTTP 403",

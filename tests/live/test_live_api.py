@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import NotFoundError
+from instantly_pulumi.settings import Credentials
 
 pytestmark = [
     pytest.mark.live,

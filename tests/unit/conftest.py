@@ -12,7 +12,8 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
 KEY = "sk-test-SECRET-123"
@@ -78,7 +79,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
     """A FakeApi that every provider's client talks to."""
     api = FakeApi()
     client = no_wait_client(httpx.MockTransport(api.handler))
-    monkeypatch.setattr("instantly_pulumi.resources._base.client_for", lambda _creds: client)
+    monkeypatch.setattr("instantly_pulumi.resources._base.client_for", lambda _creds, **_kw: client)
     return api
 
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from instantly_pulumi import errors
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
 from .conftest import BASE, KEY, WS, windows_hold
@@ -71,8 +72,9 @@ def test_each_status_maps_to_one_error_naming_everything(status: int, cls: type)
 
 
 def test_non_json_error_body() -> None:
+    # An edge's own refusal (not the API's JSON): named as what it is, not as a missing scope.
     client = make(lambda _r: httpx.Response(403, text="error code: 1010"), max_attempts=1)
-    with pytest.raises(errors.PermissionDeniedError, match="error code: 1010"):
+    with pytest.raises(errors.UnexpectedAnswerError, match="error code: 1010"):
         call(client)
 
 

@@ -10,13 +10,9 @@ import httpx
 import pytest
 
 from instantly_pulumi import errors
-from instantly_pulumi.client import (
-    Credentials,
-    InstantlyClient,
-    _retry_after,
-    check_timeout,
-    client_for,
-)
+from instantly_pulumi.client import InstantlyClient, client_for
+from instantly_pulumi.retry_policy import ambiguous, retry_after
+from instantly_pulumi.settings import Credentials, check_timeout
 from instantly_pulumi.throttle import Throttle
 
 from .conftest import BASE, KEY, WS
@@ -58,11 +54,11 @@ def test_the_timeout_applies_to_reading_and_caps_connecting_at_ten_seconds(
 
 
 def test_retry_after_is_read_as_given_even_zero() -> None:
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "0"})) == 0.0
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "-4"})) == 0.0
-    assert _retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
-    assert _retry_after(httpx.Response(429)) is None
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "0"})) == 0.0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "-4"})) == 0.0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Response(429)) is None
 
 
 def test_a_zero_retry_after_does_not_stretch_the_backoff() -> None:
@@ -125,9 +121,15 @@ def test_every_request_sent_is_counted_retries_included() -> None:
     assert client.requests_sent == 3
 
 
-def test_an_empty_answer_is_none() -> None:
-    client = make(lambda _r: httpx.Response(200, content=b""))
-    assert client.request("DELETE", "/x/1", operation="delete", target="x") is None
+def test_an_empty_answer_is_an_ambiguous_write() -> None:
+    # The API answers every call, deletes included, with a JSON object: an empty 200 may come from
+    # anything in between, so the write goes back to the resource, which reads before it retries.
+    seen: list[int] = []
+    client = make(lambda _r: seen.append(1) or httpx.Response(200, content=b""))
+    with pytest.raises(errors.UnexpectedAnswerError, match="an empty body") as info:
+        client.request("DELETE", "/x/1", operation="delete", target="x")
+    assert ambiguous(info.value)
+    assert len(seen) == 1
 
 
 def test_the_key_is_redacted_from_the_servers_message_too() -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from instantly_pulumi.client import Credentials, InstantlyClient
+from instantly_pulumi.client import InstantlyClient
+from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle, _cell
 
 from .conftest import BASE, KEY, WS, windows_hold

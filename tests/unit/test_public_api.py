@@ -41,6 +41,7 @@ def test_exported_names_are_pinned() -> None:
         "TagAssignment",
         "TagAssignmentArgs",
         "TransportError",
+        "UnexpectedAnswerError",
         "WorkspaceMember",
         "WorkspaceMemberArgs",
         "WorkspaceProfile",

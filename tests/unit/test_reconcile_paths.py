@@ -4,6 +4,7 @@ keeps; what reads and updates carry over (found missing by mutation testing)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -247,6 +248,9 @@ def test_converge_backs_off_with_the_clients_wait_between_attempts() -> None:
         def server_time(self) -> float:
             return 0.0
 
+        def announce(self, _operation: str, _target: str) -> Callable[[object], None]:
+            return lambda _state: None
+
     answers = iter([ServerError("w", "t", 500, "boom"), ServerError("w", "t", 503, "busy"), "done"])
 
     def write() -> str:
@@ -291,7 +295,7 @@ def test_adopting_with_the_same_unchangeable_fields_is_not_refused(fake: FakeApi
 def test_the_cache_fills_again_after_an_invalidation_and_then_serves_hits() -> None:
     import httpx
 
-    from instantly_pulumi.client import Credentials
+    from instantly_pulumi.settings import Credentials
     from instantly_pulumi.throttle import Throttle
 
     from .conftest import BASE, KEY, WS

@@ -41,7 +41,8 @@ def test_another_process_adds_to_the_same_file(tmp_path: Path, monkeypatch: pyte
     here.request("GET", "/a", operation="read", target="a")
     script = (
         "import httpx\n"
-        "from instantly_pulumi.client import Credentials, InstantlyClient\n"
+        "from instantly_pulumi.client import InstantlyClient\n"
+        "from instantly_pulumi.settings import Credentials\n"
         f"c = InstantlyClient(Credentials(api_key='k', base_url={BASE!r}),"
         " transport=httpx.MockTransport(lambda r: httpx.Response(200, json={})))\n"
         "for _ in range(5): c.request('GET', '/x', operation='read', target='x')\n"

@@ -15,6 +15,9 @@ log file, never to the terminal.
 Operations run as the Automation API runs them: ``up``, ``refresh`` and
 ``destroy`` with ``--skip-preview`` (one pass: a refresh reads each resource
 once), ``preview`` as ``pulumi preview``.
+
+Over 400 lines on purpose: :class:`Fleet` is one scheduler (the threads, the shared budget,
+the per-stack logs and events); its helpers are already in the fleet package's other modules.
 """
 
 from __future__ import annotations

@@ -20,10 +20,11 @@ from typing import Any, ClassVar, Self
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
-from instantly_pulumi.client import Credentials, InstantlyClient, client_for
+from instantly_pulumi.client import InstantlyClient, client_for
 from instantly_pulumi.errors import ApiError, InstantlyError
 from instantly_pulumi.resources import _grpc, _replacement, _stack_config
 from instantly_pulumi.resources._fields import ADOPTED, Field
+from instantly_pulumi.settings import Credentials
 
 __all__ = ["CONFIG_KEYS", "ProviderBase", "failure", "has_unknown", "is_unknown"]
 
@@ -138,7 +139,7 @@ class ProviderBase(ResourceProvider):
     @property
     def client(self) -> InstantlyClient:
         """The process-wide client for these credentials, built on first use."""
-        return client_for(self.credentials)
+        return client_for(self.credentials, progress=_grpc.note)
 
     # -- naming ------------------------------------------------------------------------------------
 

@@ -21,8 +21,9 @@ from typing import Any, TypeVar
 
 import tenacity
 
-from instantly_pulumi.client import InstantlyClient, ambiguous
+from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import ConvergenceError
+from instantly_pulumi.retry_policy import ambiguous
 
 T = TypeVar("T")
 
@@ -75,6 +76,7 @@ def converge(
         wait=client.wait,
         retry=tenacity.retry_if_exception(ambiguous),
         sleep=client.sleep,
+        before_sleep=client.announce(operation, target),
         reraise=True,
     )
     try:

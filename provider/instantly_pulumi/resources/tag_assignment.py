@@ -94,7 +94,9 @@ class TagAssignmentProvider(InstantlyProvider):
 
     def label(self, props: Mapping[str, Any], id_: str = "") -> str:
         ids = props.get("resource_ids") or []
-        return f"tag {props.get('tag_id')} on {len(ids)} {props.get('resource_type')}(s)"
+        # In a preview of the tag's creation its id is not known yet: never show the SDK's repr of it.
+        tag = "(created by this run)" if is_unknown(props.get("tag_id")) else props.get("tag_id")
+        return f"tag {tag} on {len(ids)} {props.get('resource_type')}(s)"
 
     def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         if is_unknown(news.get("resource_type")) or has_unknown(news.get("resource_ids")):
