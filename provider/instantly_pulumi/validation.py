@@ -10,7 +10,7 @@ rule cannot drift between the two.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from instantly_pulumi import models
@@ -19,10 +19,13 @@ __all__ = [
     "COLLECTIONS",
     "NICKNAME_MAX",
     "ON_DESTROY",
+    "access",
     "account_emails",
     "api_key_name",
     "campaign_ids",
+    "closest",
     "collections",
+    "did_you_mean",
     "email",
     "full_access",
     "label",
@@ -45,6 +48,51 @@ ON_DESTROY = ("keep", "delete")
 """What ``destroy`` (or removing the object from the stack) does with it."""
 
 
+def closest(word: Any, vocabulary: Iterable[str]) -> str | None:
+    """The word of a closed ``vocabulary`` that ``word`` most likely misspells, or None.
+
+    The one matcher behind every "did you mean" (presets, roles, scopes, permissions, resource
+    types, ``on_destroy``, collections, stack-file and config keys, the CLI's stack names): a
+    word equal but for case wins, else the closest by :func:`difflib.get_close_matches` (ratio
+    at least 0.6), compared case-insensitively so ``Campaign:Read`` finds ``campaigns:read``.
+    """
+    if not isinstance(word, str) or not word.strip():
+        return None
+    words = sorted(set(vocabulary))
+    folded: dict[str, str] = {}
+    for w in words:
+        folded.setdefault(w.casefold(), w)
+    key = word.strip().casefold()
+    if key in folded:
+        return folded[key]
+    found = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    return folded[found[0]] if found else None
+
+
+def did_you_mean(words: Any, vocabulary: Iterable[str]) -> str:
+    """``did you mean 'x'?`` for a mistyped word (or the mistyped items of a list), or ``""``.
+
+    With several mistyped items each suggestion names the item it is for:
+    ``did you mean 'campaigns:read' (for 'campaign:read') and 'leads:read' (for 'lead:read')?``.
+    """
+    vocabulary = list(vocabulary)
+    several = isinstance(words, list | tuple)
+    items = list(words) if several else [words]
+    found = [(w, closest(w, vocabulary)) for w in items]
+    found = [(w, c) for w, c in found if c is not None and c != w]
+    if not found:
+        return ""
+    if not several or len(items) == 1:
+        return f"did you mean {found[0][1]!r}?"
+    return "did you mean " + " and ".join(f"{c!r} (for {w!r})" for w, c in found) + "?"
+
+
+def _hint(words: Any, vocabulary: Iterable[str]) -> str:
+    """The suggestion to end a message with (``; did you mean 'x'?``), or ``""`` when there is none."""
+    text = did_you_mean(words, vocabulary)
+    return f"; {text}" if text else ""
+
+
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not {what} (expected text)")
@@ -65,8 +113,19 @@ def role(value: Any) -> str:
         raise ValueError(
             f"{value!r} is not a role the API can grant: use admin, editor or view "
             "(owner and client exist but cannot be assigned through the API)"
+            + _hint(value, models.ASSIGNABLE_ROLES)
         )
     return str(value)
+
+
+def access(value: Any) -> str | None:
+    """An access preset (docs/reference/access-presets.md), or None."""
+    if value is not None and value not in models.ACCESS_PRESETS:
+        raise ValueError(
+            f"{value!r} is not an access preset: use {', '.join(models.ACCESS_PRESETS)}"
+            + _hint(value, models.ACCESS_PRESETS)
+        )
+    return value  # type: ignore[no-any-return]
 
 
 def nickname(value: Any) -> str | None:
@@ -102,7 +161,7 @@ def permissions(value: Any) -> list[str] | None:
     if bad:
         raise ValueError(
             f"{bad} {'is not an Instantly permission' if len(bad) == 1 else 'are not Instantly permissions'} "
-            "(see docs/reference/permissions.md)"
+            "(see docs/reference/permissions.md)" + _hint(bad, models.PERMISSIONS)
         )
     _no_repeats(items, "permission")
     return items
@@ -117,7 +176,7 @@ def scopes(value: Any) -> list[str]:
     if bad:
         raise ValueError(
             f"{bad} {'is not a documented scope' if len(bad) == 1 else 'are not documented scopes'} "
-            "(see docs/reference/scopes.md)"
+            "(see docs/reference/scopes.md)" + _hint(bad, models.SCOPES)
         )
     _no_repeats(items, "scope")
     return items
@@ -168,7 +227,7 @@ def tag_id(value: Any) -> str:
 def resource_type(value: Any) -> str:
     """``campaign`` or ``account``."""
     if value not in models.RESOURCE_TYPES:
-        raise ValueError(f"{value!r} must be 'campaign' or 'account'")
+        raise ValueError(f"{value!r} must be 'campaign' or 'account'" + _hint(value, models.RESOURCE_TYPES))
     return str(value)
 
 
@@ -218,9 +277,10 @@ def collections(value: Any) -> list[str]:
     items = _list(value, "collections")
     for i, item in enumerate(items):
         if item not in COLLECTIONS:
-            close = difflib.get_close_matches(str(item), COLLECTIONS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValueError(f"item {i} {item!r} is not a collection: {hint}use members, api_keys or tags")
+            raise ValueError(
+                f"item {i} {item!r} is not a collection: use members, api_keys or tags"
+                + _hint(item, COLLECTIONS)
+            )
     _no_repeats(items, "collection")
     return items
 
@@ -228,5 +288,5 @@ def collections(value: Any) -> list[str]:
 def on_destroy(value: Any) -> str | None:
     """``keep``, ``delete`` or None (keep what was adopted, delete what was created)."""
     if value is not None and value not in ON_DESTROY:
-        raise ValueError(f"{value!r} must be 'keep' or 'delete'")
+        raise ValueError(f"{value!r} must be 'keep' or 'delete'" + _hint(value, ON_DESTROY))
     return value  # type: ignore[no-any-return]
