@@ -10,6 +10,7 @@ rule cannot drift between the two.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from instantly_pulumi import models
 
 __all__ = [
     "COLLECTIONS",
+    "NAME_MAX",
     "NICKNAME_MAX",
     "ON_DESTROY",
     "access",
@@ -31,6 +33,7 @@ __all__ = [
     "label",
     "nickname",
     "on_destroy",
+    "one_line",
     "permissions",
     "positive_seconds",
     "resource_ids",
@@ -42,7 +45,16 @@ __all__ = [
 ]
 
 NICKNAME_MAX = 80
-"""The API's limit on a member's nickname."""
+"""The API's limit on a member's nickname (the spec's ``maxLength``)."""
+
+NAME_MAX = 255
+"""Characters of a tag label, an API key's name and a workspace's name at most. The spec sets
+none; the sandbox refuses more (docs/sandbox.md, "Input limits"), so preview says it first."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""What one-line display text may not hold: C0 control characters (NUL, tab, newline …) and DEL."""
+_NUL = re.compile(r"\x00")
+"""What no text may hold (nicknames may span lines, as the API lets them)."""
 
 ON_DESTROY = ("keep", "delete")
 """What ``destroy`` (or removing the object from the stack) does with it."""
@@ -132,9 +144,22 @@ def nickname(value: Any) -> str | None:
     """A member's private nickname, at most 80 characters."""
     if value is None:
         return None
-    text = _text(value, "a nickname")
-    if len(text) > NICKNAME_MAX:
-        raise ValueError(f"is {len(text)} characters long: at most {NICKNAME_MAX} are allowed")
+    return one_line(_text(value, "a nickname"), NICKNAME_MAX, lines=True)
+
+
+def one_line(text: str, limit: int, *, lines: bool = False) -> str:
+    """Display text: at most ``limit`` characters, with no control character (``lines``: only
+    NUL is refused, for text that may span lines, such as a nickname)."""
+    if len(text) > limit:
+        raise ValueError(f"is {len(text)} characters long: at most {limit} are allowed")
+    bad = (_NUL if lines else _CONTROL).search(text)
+    if bad:
+        where = f"U+{ord(bad.group()):04X} at position {bad.start()}"
+        raise ValueError(
+            f"holds a NUL character ({where}): remove it"
+            if lines
+            else f"holds a control character ({where}): it must be one line of visible text"
+        )
     return text
 
 
@@ -197,7 +222,7 @@ def api_key_name(value: Any) -> str:
     text = _text(value, "a key name")
     if not text.strip():
         raise ValueError("must not be blank")
-    return text
+    return one_line(text, NAME_MAX)
 
 
 def label(value: Any) -> str:
@@ -205,7 +230,7 @@ def label(value: Any) -> str:
     text = _text(value, "a label")
     if not text.strip():
         raise ValueError("must not be blank")
-    return text
+    return one_line(text, NAME_MAX)
 
 
 def workspace_id(value: Any) -> str:
