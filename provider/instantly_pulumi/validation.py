@@ -28,12 +28,12 @@ __all__ = [
     "closest",
     "collections",
     "did_you_mean",
+    "display_text",
     "email",
     "full_access",
     "label",
     "nickname",
     "on_destroy",
-    "one_line",
     "permissions",
     "positive_seconds",
     "resource_ids",
@@ -144,20 +144,20 @@ def nickname(value: Any) -> str | None:
     """A member's private nickname, at most 80 characters."""
     if value is None:
         return None
-    return one_line(_text(value, "a nickname"), NICKNAME_MAX, lines=True)
+    return display_text(_text(value, "a nickname"), NICKNAME_MAX, multiline=True)
 
 
-def one_line(text: str, limit: int, *, lines: bool = False) -> str:
-    """Display text: at most ``limit`` characters, with no control character (``lines``: only
-    NUL is refused, for text that may span lines, such as a nickname)."""
+def display_text(text: str, limit: int, *, multiline: bool = False) -> str:
+    """Display text: at most ``limit`` characters and one line, with no control character
+    (``multiline``: only NUL is refused, for text that may span lines, such as a nickname)."""
     if len(text) > limit:
         raise ValueError(f"is {len(text)} characters long: at most {limit} are allowed")
-    bad = (_NUL if lines else _CONTROL).search(text)
+    bad = (_NUL if multiline else _CONTROL).search(text)
     if bad:
         where = f"U+{ord(bad.group()):04X} at position {bad.start()}"
         raise ValueError(
             f"holds a NUL character ({where}): remove it"
-            if lines
+            if multiline
             else f"holds a control character ({where}): it must be one line of visible text"
         )
     return text
@@ -222,7 +222,7 @@ def api_key_name(value: Any) -> str:
     text = _text(value, "a key name")
     if not text.strip():
         raise ValueError("must not be blank")
-    return one_line(text, NAME_MAX)
+    return display_text(text, NAME_MAX)
 
 
 def label(value: Any) -> str:
@@ -230,7 +230,7 @@ def label(value: Any) -> str:
     text = _text(value, "a label")
     if not text.strip():
         raise ValueError("must not be blank")
-    return one_line(text, NAME_MAX)
+    return display_text(text, NAME_MAX)
 
 
 def workspace_id(value: Any) -> str:

@@ -27,7 +27,7 @@ def workspace_name(value: Any) -> str:
         raise ValueError(f"{value!r} is not a workspace name (expected text)")
     if not value.strip():
         raise ValueError("must not be blank: the workspace is shown by this name")
-    return validation.one_line(value, validation.NAME_MAX)
+    return validation.display_text(value, validation.NAME_MAX)
 
 
 def logo_url(value: Any) -> str:
