@@ -428,12 +428,16 @@ def check_stack_file(path: Path) -> list[str]:
         return []  # Pulumi itself reads the file; it reports what it cannot read
     if not isinstance(doc, dict):
         return []
-    return [
-        f"{path.name}: unknown top-level key {key!r} (a stack file has {', '.join(STACK_FILE_KEYS)}; "
-        "the client goes under config: instantly-clients:client)"
-        for key in doc
-        if key not in STACK_FILE_KEYS
-    ]
+    problems = []
+    for key in doc:
+        if key in STACK_FILE_KEYS:
+            continue
+        hint = validation.did_you_mean(str(key), STACK_FILE_KEYS)
+        problems.append(
+            f"{path.name}: unknown top-level key {key!r} ({hint + ' ' if hint else ''}a stack file has "
+            f"{', '.join(STACK_FILE_KEYS)}; the client goes under config: instantly-clients:client)"
+        )
+    return problems
 
 
 def check_credentials(config: Mapping[str, Any]) -> list[str]:

@@ -126,6 +126,18 @@ def test_the_agency_config_suggests_too() -> None:
     )
 
 
+def test_stack_file_top_level_keys_are_suggested(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text("confg:\n  instantly:baseUrl: https://api.instantly.ai\nmembers: []\n")
+    assert stack.check_stack_file(path) == [
+        "Pulumi.acme.yaml: unknown top-level key 'confg' (did you mean 'config'? a stack file has config, "
+        "secretsprovider, encryptedkey, encryptionsalt, environment; the client goes under config: "
+        "instantly-clients:client)",
+        "Pulumi.acme.yaml: unknown top-level key 'members' (a stack file has config, secretsprovider, "
+        "encryptedkey, encryptionsalt, environment; the client goes under config: instantly-clients:client)",
+    ]
+
+
 def test_config_keys_differing_only_in_case_are_suggested() -> None:
     assert stack.check_config_keys(["instantly:BaseURL"]) == [
         "config: unknown key 'instantly:BaseURL' (did you mean 'instantly:baseUrl'?)"
