@@ -33,7 +33,7 @@ import yaml
 
 from instantly_cli import common
 from instantly_cli.workspace_reader import Snapshot, WorkspaceReader, tag_coverage
-from instantly_pulumi import models
+from instantly_pulumi import models, validation
 from instantly_pulumi.errors import StackFileError
 from instantly_pulumi.settings import DEFAULT_BASE_URL
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT, parse_client
@@ -161,11 +161,15 @@ def _members(found: Discovered) -> None:
             found.member_comments.append(f"Not declared: {_text(email)} (not an email address).")
             continue
         value: Obj = {"email": email, "role": role}
+        comments = [] if m.get("accepted") else ["invited, not accepted yet"]
         if m.get("nickname"):
-            value["nickname"] = m["nickname"]
+            try:
+                value["nickname"] = validation.nickname(m["nickname"])
+            except ValueError as exc:
+                # The stack file cannot hold it (validation.nickname): left out, and said so.
+                comments.append(f"nickname left out: it {exc}")
         if m.get("permissions"):
             value["permissions"] = list(m["permissions"])
-        comments = [] if m.get("accepted") else ["invited, not accepted yet"]
         found.members.append(Entry(value, comments))
 
 
@@ -193,6 +197,14 @@ def _tags(found: Discovered) -> None:
     names = {c["id"]: c.get("name") for c in snap.campaigns} if snap.campaigns is not None else None
     emails = {str(a.get("email")).lower() for a in snap.accounts} if snap.accounts is not None else None
     for t in snap.tags:
+        try:
+            validation.label(t["label"])
+        except ValueError as exc:
+            found.warnings.append(
+                f"tag '{_text(str(t['label']))[:80]}' is not declared: its label {exc}; rename it in "
+                "Instantly (a stack file cannot hold that label) and run discover again"
+            )
+            continue
         value: Obj = {"label": t["label"]}
         if t.get("description") not in (None, ""):
             value["description"] = t["description"]

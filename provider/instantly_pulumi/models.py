@@ -14,6 +14,7 @@ __all__ = [
     "ACCESS_PRESETS",
     "ASSIGNABLE_ROLES",
     "AUDIT_ACTIVITIES",
+    "EMAIL_MAX",
     "PERMISSIONS",
     "RESOURCE_TYPES",
     "SCOPES",
@@ -196,14 +197,22 @@ AUDIT_ACTIVITIES: Final[dict[int, str]] = {
 RESOURCE_TYPES: Final = {"account": 1, "campaign": 2}
 """Readable tag resource types and the API's numbers for them (accounts are identified by email)."""
 
-# Deliberately simple: one @, no spaces, a dot in the domain. The API validates
-# for real; this catches typos at preview.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_MAX: Final = 254
+"""Characters of an email address at most: RFC 5321's path limit."""
+
+# The spec's `format: email` as the API's validator checks it (AJV's ajv-formats, "full" mode),
+# anchored as JavaScript's `^…$` is and ASCII-only as its /i is; the sandbox states the same
+# (instantly_sandbox/limits.py; tests/unit/test_input_limits_agree.py keeps the two equal).
+_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?",
+    re.IGNORECASE | re.ASCII,
+)
 
 
 def is_email(value: str) -> bool:
-    """Whether ``value`` looks like an email address."""
-    return bool(_EMAIL.match(value))
+    """Whether ``value`` is an email address the API accepts (its ``format: email``, at most 254)."""
+    return isinstance(value, str) and len(value) <= EMAIL_MAX and _EMAIL.fullmatch(value) is not None
 
 
 def is_uuid(value: str) -> bool:

@@ -39,7 +39,6 @@ only by a line each.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -47,7 +46,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, create_model, model_validator
 from pydantic import Field as PydanticField
 
 from instantly_pulumi import models, validation
@@ -103,9 +102,10 @@ STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt"
 USER_ACTIONABLE_EXIT = 32
 """Tells the language host the program already showed its error (so Pulumi adds none)."""
 
-OnDestroy = Literal["keep", "delete"]
+# Literal types (for the reference docs), checked first by the validators that suggest the word meant.
+OnDestroy = Annotated[Literal["keep", "delete"], BeforeValidator(validation.on_destroy)]
 Collections = Annotated[list[str], AfterValidator(validation.collections)]
-Access = Literal["admin", "manager", "sdr", "viewer"]
+Access = Annotated[Literal["admin", "manager", "sdr", "viewer"], BeforeValidator(validation.access)]
 WorkspaceId = Annotated[str, AfterValidator(validation.workspace_id)]
 Label = Annotated[str, AfterValidator(validation.label)]
 CampaignIds = Annotated[list[str], AfterValidator(validation.campaign_ids)]
@@ -390,8 +390,7 @@ def _message(err: Mapping[str, Any], root: str = "client", top: type[BaseModel] 
     if err["type"] == "extra_forbidden":
         model = _model_at(loc[:-1], top)
         known = [k for k, f in model.model_fields.items() if not f.exclude] if model else []
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        hint = validation.did_you_mean(str(loc[-1]), known) or f"known keys: {', '.join(known)}"
         return f"{_path(loc, root)}: unknown key ({hint})"
     msg = str(err["msg"]).removeprefix("Value error, ")
     return f"{_path(loc, root)}: {msg}"
@@ -420,8 +419,7 @@ def check_config_keys(keys: Iterable[str]) -> list[str]:
     for key in sorted(keys):
         if key in KNOWN_CONFIG:
             continue
-        close = difflib.get_close_matches(key, list(KNOWN_CONFIG), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"a client stack reads {', '.join(KNOWN_CONFIG)}"
+        hint = validation.did_you_mean(key, KNOWN_CONFIG) or f"a client stack reads {', '.join(KNOWN_CONFIG)}"
         out.append(f"config: unknown key {key!r} ({hint})")
     return out
 
@@ -434,12 +432,16 @@ def check_stack_file(path: Path) -> list[str]:
         return []  # Pulumi itself reads the file; it reports what it cannot read
     if not isinstance(doc, dict):
         return []
-    return [
-        f"{path.name}: unknown top-level key {key!r} (a stack file has {', '.join(STACK_FILE_KEYS)}; "
-        "the client goes under config: instantly-clients:client)"
-        for key in doc
-        if key not in STACK_FILE_KEYS
-    ]
+    problems = []
+    for key in doc:
+        if key in STACK_FILE_KEYS:
+            continue
+        hint = validation.did_you_mean(str(key), STACK_FILE_KEYS)
+        problems.append(
+            f"{path.name}: unknown top-level key {key!r} ({hint + ' ' if hint else ''}a stack file has "
+            f"{', '.join(STACK_FILE_KEYS)}; the client goes under config: instantly-clients:client)"
+        )
+    return problems
 
 
 def check_credentials(config: Mapping[str, Any]) -> list[str]:

@@ -10,19 +10,25 @@ rule cannot drift between the two.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from instantly_pulumi import models
 
 __all__ = [
     "COLLECTIONS",
+    "NAME_MAX",
     "NICKNAME_MAX",
     "ON_DESTROY",
+    "access",
     "account_emails",
     "api_key_name",
     "campaign_ids",
+    "closest",
     "collections",
+    "did_you_mean",
+    "display_text",
     "email",
     "full_access",
     "label",
@@ -39,10 +45,64 @@ __all__ = [
 ]
 
 NICKNAME_MAX = 80
-"""The API's limit on a member's nickname."""
+"""The API's limit on a member's nickname (the spec's ``maxLength``)."""
+
+NAME_MAX = 255
+"""Characters of a tag label, an API key's name and a workspace's name at most. The spec sets
+none; the sandbox refuses more (docs/sandbox.md, "Input limits"), so preview says it first."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""What one-line display text may not hold: C0 control characters (NUL, tab, newline …) and DEL."""
+_NUL = re.compile(r"\x00")
+"""What no text may hold (nicknames may span lines, as the API lets them)."""
 
 ON_DESTROY = ("keep", "delete")
 """What ``destroy`` (or removing the object from the stack) does with it."""
+
+
+def closest(word: Any, vocabulary: Iterable[str]) -> str | None:
+    """The word of a closed ``vocabulary`` that ``word`` most likely misspells, or None.
+
+    The one matcher behind every "did you mean" (presets, roles, scopes, permissions, resource
+    types, ``on_destroy``, collections, stack-file and config keys, the CLI's stack names): a
+    word equal but for case wins, else the closest by :func:`difflib.get_close_matches` (ratio
+    at least 0.6), compared case-insensitively so ``Campaign:Read`` finds ``campaigns:read``.
+    """
+    if not isinstance(word, str) or not word.strip():
+        return None
+    words = sorted(set(vocabulary))
+    folded: dict[str, str] = {}
+    for w in words:
+        folded.setdefault(w.casefold(), w)
+    key = word.strip().casefold()
+    if key in folded:
+        return folded[key]
+    found = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    return folded[found[0]] if found else None
+
+
+def did_you_mean(words: Any, vocabulary: Iterable[str]) -> str:
+    """``did you mean 'x'?`` for a mistyped word (or the mistyped items of a list), or ``""``.
+
+    With several mistyped items each suggestion names the item it is for:
+    ``did you mean 'campaigns:read' (for 'campaign:read') and 'leads:read' (for 'lead:read')?``.
+    """
+    vocabulary = list(vocabulary)
+    several = isinstance(words, list | tuple)
+    items = list(words) if several else [words]
+    found = [(w, closest(w, vocabulary)) for w in items]
+    found = [(w, c) for w, c in found if c is not None and c != w]
+    if not found:
+        return ""
+    if not several or len(items) == 1:
+        return f"did you mean {found[0][1]!r}?"
+    return "did you mean " + " and ".join(f"{c!r} (for {w!r})" for w, c in found) + "?"
+
+
+def _hint(words: Any, vocabulary: Iterable[str]) -> str:
+    """The suggestion to end a message with (``; did you mean 'x'?``), or ``""`` when there is none."""
+    text = did_you_mean(words, vocabulary)
+    return f"; {text}" if text else ""
 
 
 def _text(value: Any, what: str) -> str:
@@ -65,17 +125,41 @@ def role(value: Any) -> str:
         raise ValueError(
             f"{value!r} is not a role the API can grant: use admin, editor or view "
             "(owner and client exist but cannot be assigned through the API)"
+            + _hint(value, models.ASSIGNABLE_ROLES)
         )
     return str(value)
+
+
+def access(value: Any) -> str | None:
+    """An access preset (docs/reference/access-presets.md), or None."""
+    if value is not None and value not in models.ACCESS_PRESETS:
+        raise ValueError(
+            f"{value!r} is not an access preset: use {', '.join(models.ACCESS_PRESETS)}"
+            + _hint(value, models.ACCESS_PRESETS)
+        )
+    return value  # type: ignore[no-any-return]
 
 
 def nickname(value: Any) -> str | None:
     """A member's private nickname, at most 80 characters."""
     if value is None:
         return None
-    text = _text(value, "a nickname")
-    if len(text) > NICKNAME_MAX:
-        raise ValueError(f"is {len(text)} characters long: at most {NICKNAME_MAX} are allowed")
+    return display_text(_text(value, "a nickname"), NICKNAME_MAX, multiline=True)
+
+
+def display_text(text: str, limit: int, *, multiline: bool = False) -> str:
+    """Display text: at most ``limit`` characters and one line, with no control character
+    (``multiline``: only NUL is refused, for text that may span lines, such as a nickname)."""
+    if len(text) > limit:
+        raise ValueError(f"is {len(text)} characters long: at most {limit} are allowed")
+    bad = (_NUL if multiline else _CONTROL).search(text)
+    if bad:
+        where = f"U+{ord(bad.group()):04X} at position {bad.start()}"
+        raise ValueError(
+            f"holds a NUL character ({where}): remove it"
+            if multiline
+            else f"holds a control character ({where}): it must be one line of visible text"
+        )
     return text
 
 
@@ -102,7 +186,7 @@ def permissions(value: Any) -> list[str] | None:
     if bad:
         raise ValueError(
             f"{bad} {'is not an Instantly permission' if len(bad) == 1 else 'are not Instantly permissions'} "
-            "(see docs/reference/permissions.md)"
+            "(see docs/reference/permissions.md)" + _hint(bad, models.PERMISSIONS)
         )
     _no_repeats(items, "permission")
     return items
@@ -117,7 +201,7 @@ def scopes(value: Any) -> list[str]:
     if bad:
         raise ValueError(
             f"{bad} {'is not a documented scope' if len(bad) == 1 else 'are not documented scopes'} "
-            "(see docs/reference/scopes.md)"
+            "(see docs/reference/scopes.md)" + _hint(bad, models.SCOPES)
         )
     _no_repeats(items, "scope")
     return items
@@ -138,7 +222,7 @@ def api_key_name(value: Any) -> str:
     text = _text(value, "a key name")
     if not text.strip():
         raise ValueError("must not be blank")
-    return text
+    return display_text(text, NAME_MAX)
 
 
 def label(value: Any) -> str:
@@ -146,7 +230,7 @@ def label(value: Any) -> str:
     text = _text(value, "a label")
     if not text.strip():
         raise ValueError("must not be blank")
-    return text
+    return display_text(text, NAME_MAX)
 
 
 def workspace_id(value: Any) -> str:
@@ -168,7 +252,7 @@ def tag_id(value: Any) -> str:
 def resource_type(value: Any) -> str:
     """``campaign`` or ``account``."""
     if value not in models.RESOURCE_TYPES:
-        raise ValueError(f"{value!r} must be 'campaign' or 'account'")
+        raise ValueError(f"{value!r} must be 'campaign' or 'account'" + _hint(value, models.RESOURCE_TYPES))
     return str(value)
 
 
@@ -218,9 +302,10 @@ def collections(value: Any) -> list[str]:
     items = _list(value, "collections")
     for i, item in enumerate(items):
         if item not in COLLECTIONS:
-            close = difflib.get_close_matches(str(item), COLLECTIONS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValueError(f"item {i} {item!r} is not a collection: {hint}use members, api_keys or tags")
+            raise ValueError(
+                f"item {i} {item!r} is not a collection: use members, api_keys or tags"
+                + _hint(item, COLLECTIONS)
+            )
     _no_repeats(items, "collection")
     return items
 
@@ -228,5 +313,5 @@ def collections(value: Any) -> list[str]:
 def on_destroy(value: Any) -> str | None:
     """``keep``, ``delete`` or None (keep what was adopted, delete what was created)."""
     if value is not None and value not in ON_DESTROY:
-        raise ValueError(f"{value!r} must be 'keep' or 'delete'")
+        raise ValueError(f"{value!r} must be 'keep' or 'delete'" + _hint(value, ON_DESTROY))
     return value  # type: ignore[no-any-return]

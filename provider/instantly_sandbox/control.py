@@ -10,13 +10,13 @@ loopback clients only (``app.py``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
 from instantly_sandbox.errors import BadRequestError
+from instantly_sandbox.gate import read_json
 from instantly_sandbox.sandbox import Sandbox
 
 
@@ -29,13 +29,8 @@ class ControlCall:
 
 
 async def read(request: Request) -> ControlCall:
-    """The call of a control-plane request (400 for a body that is not JSON)."""
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        raise BadRequestError("body must be valid JSON") from None
-    return ControlCall(dict(request.path_params), body)
+    """The call of a control-plane request (400 for a body that is not JSON, as on the API)."""
+    return ControlCall(dict(request.path_params), await read_json(request, empty={}))
 
 
 def _field(body: Any, name: str) -> Any:

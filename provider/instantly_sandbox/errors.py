@@ -12,6 +12,7 @@ in one place (``app.py``)::
     │                            a wrong security token, a non-loopback control-plane client
     ├── NotFoundError            404  an unknown id, or an unknown route
     ├── ConflictError            409  duplicate tag label, workspace-group hierarchy
+    ├── PayloadTooLargeError     413  a body over the limit (Fastify's default bodyLimit, 1 MiB)
     └── TooManyRequestsError     429  with ``Retry-After`` in seconds
 """
 
@@ -26,6 +27,7 @@ __all__ = [
     "ConflictError",
     "ForbiddenError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "PaymentRequiredError",
     "TooManyRequestsError",
     "UnauthorizedError",
@@ -41,9 +43,13 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers or {}
 
+    phrase: str | None = None
+    """The ``error`` text where Node's reason phrase differs from Python's (else Python's)."""
+
     def body(self) -> dict[str, Any]:
         """The JSON body the real API sends."""
-        return {"statusCode": self.status, "error": HTTPStatus(self.status).phrase, "message": self.message}
+        error = self.phrase or HTTPStatus(self.status).phrase
+        return {"statusCode": self.status, "error": error, "message": self.message}
 
 
 class BadRequestError(ApiError):
@@ -86,6 +92,15 @@ class ConflictError(ApiError):
 
     def __init__(self, message: str) -> None:
         super().__init__(409, message)
+
+
+class PayloadTooLargeError(ApiError):
+    """413 for a request body over the limit, as Fastify words it (the body is not read further)."""
+
+    phrase = "Payload Too Large"  # Node's name for 413 (Python still says "Request Entity Too Large")
+
+    def __init__(self) -> None:
+        super().__init__(413, "Request body is too large")
 
 
 class TooManyRequestsError(ApiError):

@@ -1,17 +1,17 @@
 """What every ``/api/v2`` request passes before its handler, in this order:
 authentication (bearer key, ``x-as-workspace``), the rate limit, the
 operation's scopes, then its query string and body, checked against the
-official spec. The result is one :class:`Call` for the handler."""
+official spec (and the limits of ``limits.py``). The result is one :class:`Call`
+for the handler."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from instantly_sandbox import spec
+from instantly_sandbox import limits, spec
 from instantly_sandbox.errors import BadRequestError
 from instantly_sandbox.sandbox import Sandbox
 from instantly_sandbox.store import Context
@@ -45,14 +45,26 @@ async def admit(sandbox: Sandbox, request: Request, operation: str) -> Call:
     return Call(ctx, dict(request.path_params), query, body)
 
 
+async def read_json(request: Request, *, empty: Any = None) -> Any:
+    """The request's JSON body (``empty`` when blank), read no further than the body limit (413):
+    a declared ``Content-Length`` over it is refused unread, a stream stops once past it."""
+    limits.check_body_size(request.headers.get("content-length"))
+    chunks: list[bytes] = []
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            limits.check_body_size(None, received)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The caller went away mid-body: nobody reads the answer, but the log says what it was.
+        raise BadRequestError("body ended before its Content-Length") from None
+    return limits.decode(b"".join(chunks), empty=empty)
+
+
 async def parse_body(request: Request, operation: str) -> Any:
     """The JSON body, validated against the operation's schema (unknown fields stripped)."""
-    raw = await request.body()
-    try:
-        parsed = json.loads(raw) if raw.strip() else None
-    except ValueError:
-        raise BadRequestError("body must be valid JSON") from None
-    return spec.validate_body(operation, parsed)
+    return spec.validate_body(operation, await read_json(request))
 
 
 def parse_query(request: Request, operation: str) -> dict[str, Any]:

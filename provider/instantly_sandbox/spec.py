@@ -19,6 +19,7 @@ from typing import Any
 
 import jsonschema
 
+from instantly_sandbox import limits
 from instantly_sandbox.errors import BadRequestError
 
 # instantly-api.md §7: scopes the spec does not state.
@@ -79,11 +80,12 @@ def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def _body_schema(operation_id: str) -> dict[str, Any] | None:
+    """The operation's body schema, with the sandbox's limits on text fields added (limits.py)."""
     _, _, op = operations()[operation_id]
     body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if body is None or body.get("type") == "null":
         return None
-    return _resolve(body)
+    return limits.tightened(operation_id, _resolve(body))
 
 
 def _strip_unknown(value: Any, schema: dict[str, Any]) -> Any:
@@ -131,8 +133,19 @@ def _ajv_message(error: jsonschema.ValidationError) -> str:
     return f"{where} {error.message}"
 
 
-_FORMATS = jsonschema.FormatChecker(["email"])
-_FORMATS_STRICT = jsonschema.FormatChecker(["email", "date"])
+def _formats(*standard: str) -> jsonschema.FormatChecker:
+    """The formats the API's validator checks: jsonschema's ``standard`` ones, ``email`` as
+    AJV's ajv-formats checks it (jsonschema's own asks only for an ``@``), and display text."""
+    checker = jsonschema.FormatChecker(list(standard))
+    # A format applies to strings only; a value of another type fails its `type` instead.
+    checker.checks("email")(lambda v: not isinstance(v, str) or limits.is_email(v))
+    checker.checks(limits.ONE_LINE)(limits.is_one_line)
+    checker.checks(limits.NO_NUL)(limits.has_no_nul)
+    return checker
+
+
+_FORMATS = _formats()
+_FORMATS_STRICT = _formats("date")
 
 
 def takes_body(operation_id: str) -> bool:

@@ -116,6 +116,27 @@ def test_awkward_values_survive_and_what_cannot_be_declared_is_commented(api: Fa
     assert all(r.method == "GET" for r in api.calls)
 
 
+def test_values_beyond_the_input_limits_are_left_out_and_said(api: FakeApi) -> None:
+    """A live label or nickname the stack file cannot hold (validation.label, validation.nickname)
+    does not break the file: the tag is left out with a warning, the nickname with a comment."""
+    api.routes.pop(("GET", "/api/v2/workspace-members"))
+    api.on("GET", "/workspace-members", page(member("nul@acme.example", "view", nickname="Sam\x00")))
+    api.routes.pop(("GET", "/api/v2/custom-tags"))
+    api.on("GET", "/custom-tags", page({"id": "t1", "label": "Two\nlines"}, {"id": "t2", "label": "Only"}))
+    found = d.discover(reader(api), WS)
+    text = d.render(found, base_url=None, client="acme")
+    d.check_rendered(text, found)
+    value = yaml.safe_load(text)["config"]["instantly-clients:client"]
+    parse_client(value)
+    assert value["members"] == [{"email": "nul@acme.example", "role": "view"}]
+    assert "nickname left out: it holds a NUL character (U+0000 at position 3): remove it" in text
+    assert [t["label"] for t in value["tags"]] == ["Only"]
+    assert any(
+        "is not declared: its label holds a control character (U+000A at position 3)" in w
+        for w in found.warnings
+    )
+
+
 def test_the_keys_own_workspace_is_declared_as_the_agencys(api: FakeApi) -> None:
     found = d.discover(reader(api), AGENCY)
     assert found.value()["agency_workspace"] is True

@@ -67,6 +67,22 @@ def test_a_convergence_error_names_the_write_and_its_last_failure_briefly() -> N
     [
         (validation.nickname, "n" * validation.NICKNAME_MAX, True),
         (validation.nickname, "n" * (validation.NICKNAME_MAX + 1), False),
+        (validation.nickname, "two\nlines", True),  # a nickname may span lines (the API lets it) ...
+        (validation.nickname, "nul\x00", False),  # ... but holds no NUL
+        (validation.label, "L" * validation.NAME_MAX, True),
+        (validation.label, "L" * (validation.NAME_MAX + 1), False),
+        (validation.label, "Out\nbound", False),
+        (validation.label, "Out\x00bound", False),
+        (validation.label, "Outbound \u00e9\U0001f600", True),
+        (validation.api_key_name, "k" * validation.NAME_MAX, True),
+        (validation.api_key_name, "k" * (validation.NAME_MAX + 1), False),
+        (validation.api_key_name, "crm\tsync", False),
+        (validation.email, "a@client.example", True),
+        (validation.email, "a\x00@client.example", False),
+        (validation.email, "a@client.example\n", False),
+        (validation.email, "a@localhost", False),
+        (validation.email, "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 58 + ".co", True),  # 254
+        (validation.email, "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 59 + ".co", False),
         (validation.campaign_ids, "019a8c3e-0000-7000-8000-000000000001", False),  # one id, not a list
         (validation.account_emails, "a@b.co", False),
         (validation.scopes, "campaigns:read", False),
@@ -84,6 +100,17 @@ def test_inputs_at_their_edges(check: Any, value: Any, ok: bool) -> None:
     else:
         with pytest.raises(ValueError, match=r"\S"):
             check(value)
+
+
+def test_limit_messages_say_the_limit_and_the_character() -> None:
+    with pytest.raises(ValueError, match="is 256 characters long: at most 255 are allowed"):
+        validation.label("L" * 256)
+    with pytest.raises(
+        ValueError, match=r"holds a control character \(U\+000A at position 3\): it must be one line"
+    ):
+        validation.api_key_name("crm\nsync")
+    with pytest.raises(ValueError, match=r"holds a NUL character \(U\+0000 at position 1\)"):
+        validation.nickname("a\x00")
 
 
 def test_messages_name_what_was_expected() -> None:

@@ -106,7 +106,7 @@ def messages(raw: dict[str, Any]) -> str:
         ),
         (
             {"workspace_id": WS, "members": [{"email": "a@b.co", "access": "boss"}]},
-            "client.members[0].access: Input should be 'admin', 'manager', 'sdr' or 'viewer'",
+            "client.members[0].access: 'boss' is not an access preset: use admin, manager, sdr, viewer",
         ),
         (
             {"workspace_id": WS, "members": [{"email": "a@b.co", "role": "view", "emial": "x"}]},
@@ -323,7 +323,8 @@ def test_a_clients_own_entry_wins_and_team_false_opts_out() -> None:
         ),
         (
             {"exclusive": ["member"]},
-            "agency.exclusive: item 0 'member' is not a collection: did you mean 'members'?",
+            "agency.exclusive: item 0 'member' is not a collection: use members, api_keys or tags; "
+            "did you mean 'members'?",
         ),
         ({"tema": []}, "agency.tema: unknown key (did you mean 'team'?)"),
         ("[1, 2]", "agency: must be a mapping of keys (team, exclusive)"),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from instantly_pulumi import validation
 from instantly_pulumi.errors import ConfigurationError
 
 __all__ = ["Project", "Shard", "choose"]
@@ -104,8 +105,10 @@ def choose(project: Project, names: Sequence[str], shard: Shard | None) -> list[
         if unknown:
             where = project.stack_dir.relative_to(project.root) if project.stack_dir != project.root else "."
             known = ", ".join(files) or "none"
+            hint = validation.did_you_mean(unknown, files)
             raise ConfigurationError(
                 f"no stack file for {', '.join(unknown)} in {where}/ (Pulumi.<stack>.yaml); stacks: {known}"
+                + (f"; {hint}" if hint else "")
             )
         chosen = sorted(set(names))
     else:

@@ -61,7 +61,8 @@ class ApiKeyProvider(InstantlyProvider):
     fields = (
         Field(
             "name",
-            "The key's name (names may repeat in Instantly); a change replaces the key.",
+            "The key's name: one line of at most 255 characters (names may repeat in Instantly); a change "
+            "replaces the key.",
             Change.REPLACE,
             required=True,
             api=True,

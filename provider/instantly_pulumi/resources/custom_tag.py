@@ -34,7 +34,8 @@ class CustomTagProvider(InstantlyProvider):
     fields = (
         Field(
             "label",
-            "The tag's label, unique in the workspace after trimming; changes in place.",
+            "The tag's label: one line of at most 255 characters, unique in the workspace after trimming; "
+            "changes in place.",
             Change.PATCH,
             required=True,
             natural_key=True,

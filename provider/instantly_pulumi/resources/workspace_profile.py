@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from instantly_pulumi import validation
 from instantly_pulumi.errors import NotFoundError, PermissionDeniedError
 from instantly_pulumi.resources import _grpc
 from instantly_pulumi.resources._base import has_unknown
@@ -19,19 +20,14 @@ from instantly_pulumi.resources._fields import ADOPTED, ALLOW_AGENCY, WORKSPACE_
 from instantly_pulumi.resources._provider import InstantlyProvider
 from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
-NAME_MAX = 255
-"""Characters in a workspace name at most (the sandbox's bound; the API documents none)."""
-
 
 def workspace_name(value: Any) -> str:
-    """A workspace's name: text that is not blank."""
+    """A workspace's name: text that is not blank, one line of at most ``validation.NAME_MAX``."""
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a workspace name (expected text)")
     if not value.strip():
         raise ValueError("must not be blank: the workspace is shown by this name")
-    if len(value) > NAME_MAX:
-        raise ValueError(f"has {len(value)} characters; at most {NAME_MAX}")
-    return value
+    return validation.display_text(value, validation.NAME_MAX)
 
 
 def logo_url(value: Any) -> str:
@@ -56,7 +52,8 @@ class WorkspaceProfileProvider(InstantlyProvider):
     fields = (
         Field(
             "name",
-            "The workspace's name, as its members and the agency's client list show it; changes in place.",
+            "The workspace's name (one line of at most 255 characters), as its members and the agency's "
+            "client list show it; changes in place.",
             Change.PATCH,
             required=True,
             api=True,
