@@ -199,6 +199,21 @@ def test_person_declared_where_they_are_not_and_nowhere_at_all(
     seats = by_workspace(doc)
     assert [seats[w]["status"] for w in (f.acme, f.globex, f.initech)] == ["missing", "missing", "absent"]
     assert doc["exit_code"] == 0
+    # A client whose invitation into the group is still pending: its stack declares the team, and
+    # the key cannot read it yet.
+    hooli, _ = control.create_workspace("Missing Hooli")
+    with Api(sandbox.base_url, f.agency.agency_key) as api:
+        api.post("/workspace-group-members", {"sub_workspace_id": hooli["id"]})
+    doc_ = {"config": {"instantly-clients:client": {"workspace_id": hooli["id"], "group_membership": {}}}}
+    (root / "stacks" / "Pulumi.hooli.yaml").write_text(yaml.safe_dump(doc_))
+    pending = run_cli(
+        "audit", "--person", ops, "--json", key=f.agency.agency_key, base_url=sandbox.base_url, cwd=root
+    )
+    assert pending.code == 0, pending.stderr
+    seat = by_workspace(pending.json())[hooli["id"]]
+    assert (seat["status"], seat["reachable"], seat["member"]) == ("unreachable", False, None)
+    assert seat["declared"][0]["via"] == "team"
+    assert pending.json()["summary"]["unreachable"] == 1
 
 
 def test_person_refuses_a_bad_email_and_reports_a_bad_stack_file(

@@ -35,9 +35,16 @@ def write(path: Path, waivers: Any) -> Path:
 def test_findings_have_stable_ids_severity_and_a_message(agency: Agency, tmp_path: Path) -> None:
     with agency.as_client() as api:
         invited = api.member(f"pat-{agency.client_id[-6:]}@client.example", "editor")
+        api.http.patch("/workspaces/current", json={"org_logo_url": "https://cdn.example.com/c.png"})
     first = audit(agency, tmp_path)
     assert first.code == 1, first.stderr
     doc = first.json()
+    # Each workspace's profile, as the WorkspaceProfile resource declares it.
+    profiles = {w["id"]: w["profile"] for w in doc["workspaces"]}
+    assert profiles[agency.client_id] == {
+        "name": doc["workspaces"][1]["name"], "org_logo_url": "https://cdn.example.com/c.png", "managed": None
+    }  # fmt: skip
+    assert profiles[agency.agency_id]["org_logo_url"] is None
     assert set(doc) >= {"findings", "waivers", "errors", "workspaces", "exit_code"}
     for f in doc["findings"]:
         assert set(f) >= {"id", "severity", "workspace_id", "message"}
@@ -102,6 +109,7 @@ def test_waivers_hold_expire_and_go_stale(agency: Agency, tmp_path: Path) -> Non
     assert f"waived until {FUTURE}: the client's own integration (TICKET-1)" in text
     assert f"EXPIRED {PAST}, counts again: Lee starts next month" in text
     assert f"stale waiver {gone} (a key deleted since): no such finding any more" in text
+    assert "profile: name" in text
 
     # Every finding waived (in a file named with --waivers): exit 0, the stale waiver notwithstanding.
     other = tmp_path / "ci"
