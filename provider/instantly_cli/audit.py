@@ -3,6 +3,7 @@
 Steps 2, 4 and 5 of the agency's access-control routine (shared/rbac-guide.md),
 for one workspace or every workspace of the agency's group:
 
+* each workspace's profile (name, logo URL);
 * API keys by scope; a key with ``all:all`` or any other ``all:*`` is flagged;
 * members by role, pending invitations flagged;
 * the group's memberships by status (pending and rejected flagged);
@@ -12,35 +13,33 @@ for one workspace or every workspace of the agency's group:
 * run in the project directory, keys and members that no stack's state holds
   (:mod:`.managed`), flagged.
 
-Exit 0: nothing flagged; 1: something flagged; 2: something could not be read
-(the report still shows the rest).
-
-Over 400 lines on purpose: one command's report, collected and then shown, section by section
-in the same order; the pieces are used nowhere else.
+Each finding (:class:`~instantly_cli.access.Finding`) has a stable id, and
+``audit-waivers.yaml`` (:mod:`.waivers`) accepts some until a date. Exit 0:
+nothing flagged, or everything waived; 1: a finding counts; 2: something could
+not be read (the report still shows the rest). ``--person`` is :mod:`.person`;
+the tables are :mod:`.audit_tables`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from instantly_cli import common
+from instantly_cli import common, person, waivers
+from instantly_cli.access import Finding
+from instantly_cli.audit_sections import audit_workspace, group
+from instantly_cli.audit_tables import show
+from instantly_cli.fleet.stacks import Project
 from instantly_cli.managed import Managed, StateReadError, read_project
-from instantly_cli.workspace_reader import WorkspaceReader, api_time, tag_coverage
-from instantly_pulumi import models
-from instantly_pulumi.errors import ApiError, AuthenticationError, PaymentRequiredError
+from instantly_cli.waivers import Waivers
+from instantly_cli.workspace_reader import WorkspaceReader, api_time
+from instantly_pulumi.errors import ConfigurationError
 
 Obj = dict[str, Any]
-RECENT = 50
-"""Events shown without ``--since`` (the routine prints the last 50)."""
-AFFECTED = ("campaign_id", "webhook_id", "list_id", "subsequence_id", "api_key_id")
-ROLES = ("owner", "admin", "editor", "view", "client")
 
 
 def parse_since(value: str) -> datetime:
@@ -63,13 +62,29 @@ class Report:
     managed: Managed
     group: list[Obj] | None = None
     workspaces: list[Obj] = field(default_factory=list)
-    findings: list[Obj] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     errors: list[Obj] = field(default_factory=list)
+    waivers: Waivers = field(default_factory=lambda: Waivers(file=None))
 
-    def flag(self, kind: str, workspace_id: str, message: str, object_id: str | None = None) -> None:
-        """Record something to look at (exit 1)."""
+    def flag(
+        self,
+        kind: str,
+        workspace_id: str,
+        message: str,
+        object_id: str | None = None,
+        *,
+        subject: str | None = None,
+    ) -> None:
+        """Record something to look at (exit 1 unless waived). ``subject`` is the object's natural
+        key (an email, a key's name), from which with the kind and workspace its stable id is made."""
         self.findings.append(
-            {"kind": kind, "workspace_id": workspace_id, "object_id": object_id, "message": message}
+            Finding(
+                kind=kind,
+                workspace_id=workspace_id,
+                subject=subject or object_id or workspace_id,
+                message=message,
+                object_id=object_id,
+            )
         )
 
     def error(self, workspace_id: str | None, section: str, exc: Exception) -> None:
@@ -78,8 +93,11 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """2 when something could not be read, else 1 when something was flagged, else 0."""
-        return common.ERROR if self.errors else common.PROBLEMS if self.findings else common.OK
+        """2 when something could not be read, else 1 when a finding counts (flagged, and not
+        covered by a waiver that holds today), else 0."""
+        if self.errors:
+            return common.ERROR
+        return common.PROBLEMS if any(f.counts for f in self.findings) else common.OK
 
     def document(self) -> Obj:
         """The one JSON document of ``--json``."""
@@ -93,173 +111,11 @@ class Report:
             },
             "group_memberships": self.group,
             "workspaces": self.workspaces,
-            "findings": self.findings,
+            "findings": [f.document() for f in self.findings],
+            "waivers": self.waivers.document(),
             "errors": self.errors,
             "exit_code": self.exit_code,
         }
-
-
-# -- reading -----------------------------------------------------------------------------------------
-
-
-def _section(report: Report, ws: str | None, section: str, read: Callable[[], Any]) -> Any:
-    """``read()``; an API error is recorded and the audit goes on (a bad key stops it)."""
-    try:
-        return read()
-    except AuthenticationError:
-        raise
-    except ApiError as exc:
-        report.error(ws, section, exc)
-        return None
-
-
-def _group(report: Report, reader: WorkspaceReader, only: str | None) -> None:
-    """The group's memberships (``only``: that sub-workspace's), pending and rejected flagged."""
-    items = _section(report, None, "group memberships", reader.group_members)
-    if items is None:
-        return
-    report.group = [
-        {k: g.get(k) for k in ("id", "sub_workspace_id", "sub_workspace_name", "status", "timestamp_created")}
-        for g in items
-        if only is None or g.get("sub_workspace_id") == only
-    ]
-    for g in report.group:
-        if g["status"] in ("pending", "rejected"):
-            what = "has not accepted" if g["status"] == "pending" else "rejected"
-            report.flag(
-                f"group_invitation_{g['status']}",
-                g["sub_workspace_id"],
-                f"{g['sub_workspace_name']} {what} the invitation into the agency's group",
-                g["id"],
-            )
-
-
-def _keys(report: Report, ws: str, keys: list[Obj]) -> list[Obj]:
-    out = []
-    for k in keys:
-        scopes = list(k.get("scopes") or [])
-        wide = models.full_access_scopes(scopes)
-        managed = (k["id"] in report.managed.keys) if report.managed.checked else None
-        out.append(
-            {
-                "id": k["id"],
-                "name": k.get("name"),
-                "scopes": scopes,
-                "full_access": wide,
-                "managed": managed,
-                "timestamp_created": k.get("timestamp_created"),
-            }
-        )
-        if wide:
-            report.flag(
-                "full_access_key",
-                ws,
-                f"API key {k.get('name')!r} has {', '.join(wide)}: access to every resource",
-                k["id"],
-            )
-        if managed is False:
-            report.flag("unmanaged_key", ws, f"API key {k.get('name')!r} is declared by no stack", k["id"])
-    return out
-
-
-def _members(report: Report, ws: str, members: list[Obj]) -> list[Obj]:
-    out = []
-    for m in members:
-        owner = m.get("role") == "owner"
-        managed = (m["id"] in report.managed.members) if report.managed.checked and not owner else None
-        out.append(
-            {
-                "id": m["id"],
-                "email": m.get("email"),
-                "role": m.get("role"),
-                "accepted": bool(m.get("accepted")),
-                "nickname": m.get("nickname"),
-                "permissions": m.get("permissions"),
-                "managed": managed,
-            }
-        )
-        if not m.get("accepted"):
-            report.flag(
-                "pending_invitation",
-                ws,
-                f"{m.get('email')} ({m.get('role')}) was invited and has not accepted",
-                m["id"],
-            )
-        if managed is False:
-            report.flag("unmanaged_member", ws, f"member {m.get('email')} is declared by no stack", m["id"])
-    out.sort(key=lambda m: (ROLES.index(m["role"]) if m["role"] in ROLES else len(ROLES), m["email"]))
-    return out
-
-
-def _tags(tags: list[Obj], mappings: list[Obj], campaigns: list[Obj] | None) -> list[Obj]:
-    names = {c["id"]: c.get("name") for c in campaigns or []}
-    coverage = tag_coverage(tags, mappings)
-    return [
-        {
-            "id": t["id"],
-            "label": t.get("label"),
-            "description": t.get("description"),
-            "campaigns": [{"id": c, "name": names.get(c)} for c in coverage[t["id"]]["campaigns"]],
-            "accounts": coverage[t["id"]]["accounts"],
-        }
-        for t in tags
-    ]
-
-
-def _events(report: Report, reader: WorkspaceReader, ws: str) -> Obj:
-    try:
-        items = reader.audit_logs(ws, report.since, RECENT)
-    except PaymentRequiredError as exc:
-        return {
-            "available": False,
-            "note": f"audit logs are not on this workspace's plan ({exc.server_message})",
-            "events": [],
-        }
-    except AuthenticationError:
-        raise
-    except ApiError as exc:
-        report.error(ws, "audit logs", exc)
-        return {"available": False, "note": "could not be read (see errors)", "events": []}
-    events = [
-        {
-            "timestamp": e.get("timestamp"),
-            "user_name": e.get("user_name"),
-            "user_id": e.get("user_id"),
-            "activity_type": e.get("activity_type"),
-            "activity": models.AUDIT_ACTIVITIES.get(e.get("activity_type") or 0, "unknown activity"),
-            "from_api": e.get("from_api"),
-            "ip_address": e.get("ip_address"),
-            "affected": {k: e[k] for k in AFFECTED if e.get(k)},
-        }
-        for e in items
-    ]
-    return {"available": True, "note": None, "events": events}
-
-
-def audit_workspace(report: Report, reader: WorkspaceReader, ws: str) -> None:
-    """Read one workspace into the report."""
-    entry: Obj = {"id": ws, "name": None, "stacks": report.managed.stacks_of(ws) or None}
-    report.workspaces.append(entry)
-    workspace = _section(report, ws, "workspace", lambda: reader.workspace(ws))
-    if workspace is None:
-        return
-    entry["name"] = workspace.get("name")
-    members = _section(report, ws, "members", lambda: reader.members(ws))
-    if members is not None:
-        owner = next((m for m in members if m.get("user_id") == workspace.get("owner")), None)
-        entry["owner"] = {"user_id": workspace.get("owner"), "email": owner.get("email") if owner else None}
-        entry["members"] = _members(report, ws, members)
-    keys = _section(report, ws, "API keys", lambda: reader.api_keys(ws))
-    if keys is not None:
-        entry["api_keys"] = _keys(report, ws, keys)
-    tags = _section(report, ws, "tags", lambda: reader.tags(ws))
-    mappings = _section(report, ws, "tag mappings", lambda: reader.mappings(ws)) if tags else []
-    if tags is not None and mappings is not None:
-        campaigns = _section(report, ws, "campaigns", lambda: reader.campaigns(ws)) if mappings else []
-        entry["tags"] = _tags(tags, mappings, campaigns)
-    entry["audit_logs"] = _events(report, reader, ws)
-    if report.managed.checked and not entry["stacks"] and reader.acting(ws) is not None:
-        report.flag("unmanaged_workspace", ws, f"no stack of this project manages {entry['name']}")
 
 
 def collect(reader: WorkspaceReader, workspace_id: str | None, since: datetime | None) -> Report:
@@ -272,7 +128,7 @@ def collect(reader: WorkspaceReader, workspace_id: str | None, since: datetime |
         report.error(None, "stack state", exc)
     own = reader.own_workspace()["id"]
     client = workspace_id if workspace_id not in (None, own) else None
-    _group(report, reader, only=client)
+    group(report, reader, only=client)
     if workspace_id is None:
         accepted = [g for g in report.group or [] if g["status"] == "accepted"]
         targets = [(own, "the agency's own workspace")]
@@ -294,116 +150,24 @@ def collect(reader: WorkspaceReader, workspace_id: str | None, since: datetime |
     return report
 
 
-# -- showing ------------------------------------------------------------------------------------------
-
-
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for c in columns:
-        table.add_column(c, overflow="fold")
-    return table
-
-
-def show(report: Report) -> None:
-    """The report for people: one table per section."""
-    out = common.console
-    if report.group is not None:
-        table = _table("Workspace group memberships", "sub-workspace", "name", "status", "since")
-        for g in report.group:
-            table.add_row(g["sub_workspace_id"], g["sub_workspace_name"], g["status"], g["timestamp_created"])
-        out.print(table if report.group else "No workspace group memberships.")
-    for ws in report.workspaces:
-        stacks = ", ".join(ws["stacks"] or []) or "none"
-        owner = (ws.get("owner") or {}).get("email") or "?"
-        out.rule(f"{ws['name'] or '?'} ({ws['id']})", align="left")
-        out.print(f"owner: {owner}    stacks: {stacks}", highlight=False)
-        _show_keys(ws)
-        _show_members(ws)
-        _show_tags(ws)
-        _show_events(ws)
-    out.rule("Findings", align="left")
-    if report.findings:
-        names = {w["id"]: w["name"] for w in report.workspaces}
-        table = _table("", "kind", "workspace", "what")
-        for f in report.findings:
-            table.add_row(f["kind"], names.get(f["workspace_id"]) or f["workspace_id"] or "", f["message"])
-        out.print(table)
-    else:
-        out.print("Nothing flagged.")
-    out.print(f"Stacks: {report.managed.note}" if report.managed.note else "", highlight=False)
-    for e in report.errors:
-        common.errors.print(
-            f"error: {e['section']} of {e['workspace_id'] or 'the agency'}: {e['message']}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _show_keys(ws: Obj) -> None:
-    if "api_keys" not in ws:
-        return
-    by_scope: dict[str, list[str]] = {}
-    for k in ws["api_keys"]:
-        mark = "" if k["managed"] is not False else " (no stack)"
-        for s in k["scopes"] or ["(no scopes)"]:
-            by_scope.setdefault(s, []).append(f"{k['name']}{mark}")
-    if not ws["api_keys"]:
-        common.console.print("API keys: none.")
-        return
-    table = _table(f"API keys by scope ({_n(len(ws['api_keys']), 'key')})", "scope", "keys", "flag")
-    for scope in sorted(by_scope, key=lambda s: (not s.startswith("all:"), s)):
-        table.add_row(scope, ", ".join(by_scope[scope]), "FULL ACCESS" if scope.startswith("all:") else "")
-    common.console.print(table)
-
-
-def _show_members(ws: Obj) -> None:
-    if "members" not in ws:
-        return
-    table = _table(
-        f"Members by role ({len(ws['members'])})", "role", "email", "status", "permissions", "stack"
-    )
-    for m in ws["members"]:
-        managed = {True: "managed", False: "NONE", None: ""}[m["managed"]]
-        status = "accepted" if m["accepted"] else "PENDING INVITATION"
-        table.add_row(m["role"], m["email"], status, ", ".join(m["permissions"] or []), managed)
-    common.console.print(table)
-
-
-def _show_tags(ws: Obj) -> None:
-    if "tags" not in ws:
-        return
-    if not ws["tags"]:
-        common.console.print("Tags: none.")
-        return
-    table = _table(f"Tags ({len(ws['tags'])})", "label", "description", "campaigns", "accounts")
-    for t in ws["tags"]:
-        campaigns = ", ".join(c["name"] or c["id"] for c in t["campaigns"])
-        table.add_row(t["label"], t["description"] or "", campaigns, ", ".join(t["accounts"]))
-    common.console.print(table)
-
-
-def _show_events(ws: Obj) -> None:
-    logs = ws.get("audit_logs") or {}
-    if not logs.get("available"):
-        common.console.print(f"Audit log: {logs.get('note')}", highlight=False)
-        return
-    if not logs["events"]:
-        common.console.print("Audit log: no events.")
-        return
-    table = _table(f"Audit log ({_n(len(logs['events']), 'event')})", "time", "user", "activity", "affected")
-    for e in logs["events"]:
-        who = e["user_name"] or e["user_id"] or ("API" if e["from_api"] else "?")
-        affected = ", ".join(f"{k.removesuffix('_id')} {v}" for k, v in e["affected"].items())
-        table.add_row(e["timestamp"], who, e["activity"], affected)
-    common.console.print(table)
-
-
 # -- the command ----------------------------------------------------------------------------------
+
+
+def waivers_file(given: str | None) -> Waivers:
+    """``--waivers FILE``, else ``audit-waivers.yaml`` at the project root (the directory holding
+    ``Pulumi.yaml``, here or above; outside a project, here). A mistake exits 2 naming it."""
+    if given is not None:
+        path, required = Path(given), True
+    else:
+        try:
+            root = Project.find(Path.cwd()).root
+        except ConfigurationError:
+            root = Path.cwd()
+        path, required = root / waivers.DEFAULT_FILE, False
+    try:
+        return waivers.load(path, required=required)
+    except waivers.WaiverError as exc:
+        common.fail(str(exc))
 
 
 def command(
@@ -415,22 +179,52 @@ def command(
         bool,
         typer.Option("--all", help="Audit the agency's workspace and every accepted client in its group."),
     ] = False,
+    person_: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            help="Where this person (an email) has access: every workspace the key reaches, their role "
+            "there, and which stack file declares them.",
+        ),
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option(
             "--since", help="Audit-log events since this date or date-time (ISO 8601; default: the last 50)."
         ),
     ] = None,
+    waivers_: Annotated[
+        str | None,
+        typer.Option(
+            "--waivers",
+            help=f"Accepted findings (default: {waivers.DEFAULT_FILE} at the project root, if there is one).",
+        ),
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")] = False,
 ) -> None:
     """Keys by scope, members by role, group memberships, tag coverage and audit-log events;
-    flags full-access keys, pending invitations and what no stack declares (exit 1)."""
+    flags full-access keys, pending invitations and what no stack declares (exit 1 unless waived).
+    With --person: one person's access across every workspace."""
+    if person_ is not None:
+        if workspace_id is not None or all_ or since is not None or waivers_ is not None:
+            common.fail("--person goes alone (with --json): it reads every workspace the key reaches")
+        person.command(person_, json_=json_)
+        return
     if (workspace_id is None) == (not all_):
-        common.fail("give either --workspace-id ID or --all")
+        common.fail("give either --workspace-id ID or --all (or --person EMAIL)")
     ws = common.workspace_id(workspace_id) if workspace_id is not None else None
     at = parse_since(since) if since is not None else None
+    accepted = waivers_file(waivers_)
     with common.api_reader() as reader:
         report = collect(reader, ws, at)
+    report.waivers = accepted
+    waivers.apply(
+        accepted,
+        report.findings,
+        today=datetime.now(UTC).date(),
+        complete=ws is None and not report.errors,
+        unmanaged_checked=report.managed.checked,
+    )
     if json_:
         common.print_json(report.document())
     else:

@@ -27,6 +27,7 @@ TYPES = {
     "pulumi-python:dynamic/instantly:ApiKey": "keys",
     "pulumi-python:dynamic/instantly:WorkspaceMember": "members",
 }
+PROFILE_TYPE = "pulumi-python:dynamic/instantly:WorkspaceProfile"
 ROOT_TYPE = "pulumi:pulumi:Stack"
 TIMEOUT = 120.0
 
@@ -51,6 +52,8 @@ class Managed:
     """API ids of managed API keys."""
     members: set[str] = field(default_factory=set)
     """API ids of managed workspace members."""
+    profiles: set[str] = field(default_factory=set)
+    """Workspace ids whose profile (name, logo) a stack manages (``WorkspaceProfile``)."""
 
     def stacks_of(self, workspace_id: str) -> list[str]:
         """The stacks that declare ``workspace_id``, sorted."""
@@ -63,6 +66,8 @@ class Managed:
             ws = outputs.get("workspace_id")
             if res.get("type") == ROOT_TYPE and isinstance(ws, str):
                 self.workspaces.setdefault(ws, set()).add(stack)
+            if res.get("type") == PROFILE_TYPE and isinstance(ws, str):
+                self.profiles.add(ws)
             kind = TYPES.get(str(res.get("type")))
             if kind is None or not res.get("id"):
                 continue

@@ -1,11 +1,11 @@
 """What the commands read from the API, in one place.
 
-:class:`WorkspaceReader` wraps the one :class:`~instantly_pulumi.client.InstantlyClient`
-of a command and reads through it only: every list is paged by
-:meth:`~instantly_pulumi.client.InstantlyClient.paginate` (100 a page,
-following the cursor), and a workspace other than the key's own is reached with
-``x-as-workspace`` (:meth:`WorkspaceReader.acting`). :meth:`WorkspaceReader.snapshot`
-reads everything a stack can declare about one workspace.
+:class:`WorkspaceReader` is the library's one reader (:mod:`instantly_pulumi.reader`: every
+collection listed the same way as the resources and the exclusive collections list it) over the
+one :class:`~instantly_pulumi.client.InstantlyClient` of a command, plus what only the commands
+read: a workspace other than the key's own is reached with ``x-as-workspace``
+(:meth:`WorkspaceReader.acting`), the audit log, the key's own scopes, and
+:meth:`WorkspaceReader.snapshot`, everything a stack can declare about one workspace.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from instantly_pulumi import models
 from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import ApiError, PermissionDeniedError
+from instantly_pulumi.reader import Reader
 
 __all__ = ["Snapshot", "WorkspaceReader", "api_time", "tag_coverage"]
 
@@ -75,11 +76,12 @@ def tag_coverage(tags: list[Obj], mappings: list[Obj]) -> dict[str, dict[str, li
     return out
 
 
-class WorkspaceReader:
-    """Reads for the commands, through one client (never a second HTTP client)."""
+class WorkspaceReader(Reader):
+    """The library's :class:`~instantly_pulumi.reader.Reader` for the commands, which are given
+    workspace ids and must not send ``x-as-workspace`` for the key's own workspace."""
 
     def __init__(self, client: InstantlyClient) -> None:
-        self.client = client
+        super().__init__(client)
         self._own: Obj | None = None
 
     # -- whose workspace --------------------------------------------------------------------------
@@ -87,65 +89,18 @@ class WorkspaceReader:
     def own_workspace(self) -> Obj:
         """The API key's own workspace (``GET /workspaces/current`` without ``x-as-workspace``)."""
         if self._own is None:
-            self._own = self.client.request(
-                "GET", "/workspaces/current", operation="read", target="the API key's own workspace"
-            )
+            self._own = self.profile(None)
         return self._own
 
-    def acting(self, workspace_id: str) -> str | None:
+    def acting(self, workspace_id: str | None) -> str | None:
         """The ``x-as-workspace`` value for ``workspace_id``: None for the key's own workspace."""
+        if workspace_id is None:
+            return None
         return None if workspace_id == self.own_workspace().get("id") else workspace_id
 
     def workspace(self, workspace_id: str) -> Obj:
-        """The Workspace object of ``workspace_id``."""
-        ws: Obj = self.client.request(
-            "GET",
-            "/workspaces/current",
-            operation="read workspace",
-            target=workspace_id,
-            workspace_id=self.acting(workspace_id),
-        )
-        return ws
-
-    # -- lists ---------------------------------------------------------------------------------------
-
-    def items(self, path: str, what: str, workspace_id: str | None, **params: Any) -> list[Obj]:
-        """Every item at ``path`` in ``workspace_id`` (None: the key's own), page after page."""
-        target = f"in workspace {workspace_id}" if workspace_id else "in the key's workspace"
-        acting = self.acting(workspace_id) if workspace_id else None
-        return list(
-            self.client.paginate(
-                path, operation=f"list {what}", target=target, workspace_id=acting, params=params
-            )
-        )
-
-    def members(self, workspace_id: str) -> list[Obj]:
-        """Every member of the workspace (``/workspace-members``)."""
-        return self.items("/workspace-members", "workspace members", workspace_id)
-
-    def api_keys(self, workspace_id: str) -> list[Obj]:
-        """Every API key of the workspace (``/api-keys``; values come masked)."""
-        return self.items("/api-keys", "API keys", workspace_id)
-
-    def tags(self, workspace_id: str) -> list[Obj]:
-        """Every custom tag of the workspace."""
-        return self.items("/custom-tags", "custom tags", workspace_id)
-
-    def mappings(self, workspace_id: str) -> list[Obj]:
-        """Every tag mapping of the workspace (which campaigns and accounts carry which tag)."""
-        return self.items("/custom-tag-mappings", "tag mappings", workspace_id)
-
-    def campaigns(self, workspace_id: str) -> list[Obj]:
-        """Every campaign of the workspace."""
-        return self.items("/campaigns", "campaigns", workspace_id)
-
-    def accounts(self, workspace_id: str) -> list[Obj]:
-        """Every email account of the workspace."""
-        return self.items("/accounts", "email accounts", workspace_id)
-
-    def group_members(self) -> list[Obj]:
-        """The key's workspace group, seen from its admin side (every status)."""
-        return self.items("/workspace-group-members", "workspace group members", None)
+        """The Workspace object of ``workspace_id`` (its profile: name, logo, owner)."""
+        return self.profile(workspace_id, target=workspace_id)
 
     def admin_membership(self) -> Obj:
         """``GET /workspace-group-members/admin``: the key's own workspace's admin, if any."""
@@ -188,7 +143,7 @@ class WorkspaceReader:
         None when the key may not list keys, or the ending is ambiguous."""
         secret = self.client.credentials.api_key
         try:
-            keys = self.items("/api-keys", "API keys", None)
+            keys = self.api_keys(None)
         except ApiError:
             return None
         ours = [k for k in keys if str(k.get("key", "")).endswith(secret[-4:])]

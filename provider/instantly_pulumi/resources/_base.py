@@ -22,6 +22,7 @@ from pulumi.output import Unknown
 
 from instantly_pulumi.client import InstantlyClient, client_for
 from instantly_pulumi.errors import ApiError, InstantlyError
+from instantly_pulumi.reader import Listing, Reader
 from instantly_pulumi.resources import _grpc, _replacement, _stack_config
 from instantly_pulumi.resources._fields import ADOPTED, Field
 from instantly_pulumi.settings import Credentials
@@ -68,12 +69,15 @@ class ProviderBase(ResourceProvider):
 
     * ``kind`` — how an object is named in messages (``workspace member``);
     * ``fields`` — the field table (:class:`~instantly_pulumi.resources._fields.Field`);
-    * ``path`` — the API collection (``/workspace-members``);
+    * ``listing`` — the API collection, as the one reader lists it
+      (:data:`instantly_pulumi.reader.MEMBERS`); ``path`` follows from it;
+    * ``path`` — set directly only for a singleton (``/workspaces/current``);
     * ``has_get`` — whether ``GET {path}/{id}`` exists.
     """
 
     kind: ClassVar[str] = "object"
     fields: ClassVar[tuple[Field, ...]] = ()
+    listing: ClassVar[Listing | None] = None
     path: ClassVar[str] = ""
     has_get: ClassVar[bool] = True
     creates_verb: ClassVar[str] = "creates"
@@ -97,6 +101,8 @@ class ProviderBase(ResourceProvider):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.listing is not None:
+            cls.path = cls.listing.path
         cls.by_name = {f.name: f for f in cls.fields}
         cls.inputs = tuple(f.name for f in cls.fields if not f.output)
         cls.outputs = tuple(f.name for f in cls.fields if f.output)
@@ -140,6 +146,11 @@ class ProviderBase(ResourceProvider):
     def client(self) -> InstantlyClient:
         """The process-wide client for these credentials, built on first use."""
         return client_for(self.credentials, progress=_grpc.note)
+
+    @property
+    def reader(self) -> Reader:
+        """The one reader over :attr:`client`, taking whole lists from its per-process cache."""
+        return Reader(self.client, shared=True)
 
     # -- naming ------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 
 from instantly_pulumi.client import InstantlyClient
 from instantly_pulumi.errors import NotFoundError, PaymentRequiredError, PermissionDeniedError
+from instantly_pulumi.reader import Reader
 from instantly_pulumi.resources import _grpc, _recovery, _replacement, _stack_config
 from instantly_pulumi.resources._base import failure, has_unknown, is_unknown
 from instantly_pulumi.resources._creating import Creating
@@ -155,9 +156,7 @@ class Checking(Creating):
 def _own_workspace(client: InstantlyClient) -> str | None:
     def read() -> str | None:
         try:
-            ws = client.request(
-                "GET", "/workspaces/current", operation="read", target="the API key's own workspace"
-            )
+            ws = Reader(client).profile(None)
         except (PermissionDeniedError, PaymentRequiredError, NotFoundError):
             return None  # the key may not tell; nothing to compare
         return ws.get("id") if isinstance(ws, dict) else None

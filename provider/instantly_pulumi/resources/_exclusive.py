@@ -121,9 +121,16 @@ class ExclusiveCollectionProvider(InstantlyProvider):
     def strays(self, props: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """The objects of the collection the stack neither holds nor declares (None: cannot be read)."""
         collection = str(props["collection"])
-        owner, named_by = self.owner(props), COLLECTIONS[collection][1]
+        cls, named_by = COLLECTIONS[collection]
+        assert cls.listing is not None
         try:
-            listing = owner.listed(props)
+            # The same reader, and the same per-process list, as the collection's own resources.
+            listing = self.reader.items(
+                cls.listing,
+                self.acting_workspace(props),
+                target=self.target(props),
+                operation=f"list {cls.kind}s",
+            )
         except (PermissionDeniedError, NotFoundError):
             return None  # not readable yet (a group invitation still pending)
         held = set(props.get("held") or []) if not has_unknown(props.get("held")) else set()

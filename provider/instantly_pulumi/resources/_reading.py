@@ -30,28 +30,27 @@ class Reading(ProviderBase):
             return self.fetch_fresh("", props)
         if shared:
             return next((o for o in self.snapshot(props) if self.matches(o, props)), None)
-        for obj in self.client.paginate(
-            self.path,
-            operation=f"find {self.kind}",
+        assert self.listing is not None  # a collection, not a singleton
+        found = self.reader.scan(
+            self.listing,
+            self.acting_workspace(props),
             target=self.target(props),
-            workspace_id=self.acting_workspace(props),
+            operation=f"find {self.kind}",
             params=self.search_params(props),
-        ):
-            if self.matches(obj, props):
-                return obj
-        return None
+        )
+        return next((obj for obj in found if self.matches(obj, props)), None)
 
     def snapshot(self, props: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The collection as it was when this process first looked (one listing per process): what
         adoptions match against. A later write to one object changes no other's natural key, so the
         writes of this run do not make it stale for that purpose."""
         ws = self.acting_workspace(props)
+        assert self.listing is not None
+        listing = self.listing
 
         def read() -> list[dict[str, Any]]:
-            return list(
-                self.client.paginate(
-                    self.path, operation=f"list {self.kind}s", target=self.target(props), workspace_id=ws
-                )
+            return self.reader.items(
+                listing, ws, target=self.target(props), operation=f"list {self.kind}s", fresh=True
             )
 
         found: list[dict[str, Any]] = self.client.remember(f"snapshot {self.path} {ws}", read)
@@ -59,9 +58,12 @@ class Reading(ProviderBase):
 
     def listed(self, props: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every object of the collection in the object's workspace (cached per process)."""
-        ws = self.acting_workspace(props)
-        return self.client.list_cached(
-            self.path, operation=f"list {self.kind}s", target=self.target(props), workspace_id=ws
+        assert self.listing is not None
+        return self.reader.items(
+            self.listing,
+            self.acting_workspace(props),
+            target=self.target(props),
+            operation=f"list {self.kind}s",
         )
 
     def fetch(self, id_: str, props: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from pulumi.dynamic import CheckFailure, CreateResult
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import BadRequestError, SelfRevocationError
+from instantly_pulumi.reader import API_KEYS
 from instantly_pulumi.resources import _grpc
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import ALLOW_AGENCY, ON_DESTROY, WORKSPACE_ID, Change, Field
@@ -56,7 +57,7 @@ class ApiKeyProvider(InstantlyProvider):
     """Create, list and delete API keys through ``/api/v2/api-keys``."""
 
     kind = "API key"
-    path = "/api-keys"
+    listing = API_KEYS
     has_get = False
     fields = (
         Field(

@@ -12,6 +12,7 @@ from typing import Any
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import ApiError, ConflictError
+from instantly_pulumi.reader import TAGS
 from instantly_pulumi.resources._fields import (
     ADOPT,
     ADOPTED,
@@ -30,7 +31,7 @@ class CustomTagProvider(InstantlyProvider):
     """Custom tags through ``/api/v2/custom-tags``."""
 
     kind = "custom tag"
-    path = "/custom-tags"
+    listing = TAGS
     fields = (
         Field(
             "label",

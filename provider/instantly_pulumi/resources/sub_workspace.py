@@ -26,6 +26,7 @@ from pulumi.dynamic import CheckFailure, CreateResult, UpdateResult
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import AcceptanceError, ApiError, ConflictError
+from instantly_pulumi.reader import GROUP_MEMBERS
 from instantly_pulumi.resources import _grpc
 from instantly_pulumi.resources._converge import Attempts
 from instantly_pulumi.resources._fields import ADOPT, ADOPTED, ON_DESTROY, Change, Field, Place
@@ -45,7 +46,7 @@ class SubWorkspaceProvider(InstantlyProvider):
 
     kind = "group membership"
     creates_verb = "invites"
-    path = "/workspace-group-members"
+    listing = GROUP_MEMBERS
     fields = (
         Field(
             "sub_workspace_id",

@@ -21,6 +21,7 @@ from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
 
 from instantly_pulumi import models, validation
 from instantly_pulumi.errors import NotFoundError, PermissionDeniedError
+from instantly_pulumi.reader import ACCOUNTS, CAMPAIGNS, TAG_MAPPINGS
 from instantly_pulumi.resources._converge import Attempts, converge
 from instantly_pulumi.resources._fields import (
     ADOPT,
@@ -35,7 +36,7 @@ from instantly_pulumi.resources._provider import InstantlyProvider, failure, has
 from instantly_pulumi.resources._resource import InstantlyResource, args_class
 
 TOGGLE = "/custom-tags/toggle-resource"
-_CATALOG = {"campaign": ("/campaigns", "id"), "account": ("/accounts", "email")}
+_CATALOG = {"campaign": (CAMPAIGNS, "id"), "account": (ACCOUNTS, "email")}
 
 
 def composite_id(tag_id: str, resource_type: str, workspace_id: str | None) -> str:
@@ -47,7 +48,7 @@ class TagAssignmentProvider(InstantlyProvider):
     """Tag assignments through ``/api/v2/custom-tags/toggle-resource`` and ``/custom-tag-mappings``."""
 
     kind = "tag assignment"
-    path = "/custom-tag-mappings"
+    listing = TAG_MAPPINGS
     fields = (
         Field(
             "tag_id",
@@ -120,13 +121,13 @@ class TagAssignmentProvider(InstantlyProvider):
         if not added or is_unknown(news.get("workspace_id")):
             return out
         kind = news["resource_type"]
-        path, key = _CATALOG[kind]
+        listing, key = _CATALOG[kind]
         ws = self.acting_workspace(news)
         try:
             present = {
                 str(item.get(key)).lower()
-                for item in self.client.list_cached(
-                    path, operation=f"list {kind}s", target=self.target(news), workspace_id=ws
+                for item in self.reader.items(
+                    listing, ws, target=self.target(news), operation=f"list {kind}s"
                 )
             }
         except PermissionDeniedError:
@@ -151,11 +152,11 @@ class TagAssignmentProvider(InstantlyProvider):
         number = models.RESOURCE_TYPES.get(props.get("resource_type") or "", 0)
         if fresh:
             mappings = list(
-                self.client.paginate(
-                    self.path,
+                self.reader.scan(
+                    TAG_MAPPINGS,
+                    ws,
                     operation="list tag assignments",
                     target=self.target(props),
-                    workspace_id=ws,
                     params={"resource_ids": ",".join(props.get("resource_ids") or [])},
                 )
             )

@@ -12,6 +12,7 @@ from typing import Any
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import ApiError, BadRequestError
+from instantly_pulumi.reader import MEMBERS
 from instantly_pulumi.resources._fields import (
     ADOPT,
     ADOPTED,
@@ -31,7 +32,7 @@ class WorkspaceMemberProvider(InstantlyProvider):
 
     kind = "workspace member"
     creates_verb = "invites"
-    path = "/workspace-members"
+    listing = MEMBERS
     fields = (
         Field(
             "email",

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from instantly_pulumi import validation
 from instantly_pulumi.errors import NotFoundError, PermissionDeniedError
+from instantly_pulumi.reader import PROFILE
 from instantly_pulumi.resources import _grpc
 from instantly_pulumi.resources._base import has_unknown
 from instantly_pulumi.resources._fields import ADOPTED, ALLOW_AGENCY, WORKSPACE_ID, Change, Field
@@ -45,7 +46,7 @@ class WorkspaceProfileProvider(InstantlyProvider):
     """The current workspace through ``/api/v2/workspaces/current`` (one object, no id in the path)."""
 
     kind = "workspace profile"
-    path = "/workspaces/current"
+    path = PROFILE
     stack_key = "profile"
     always_adopts = True
     singleton = True
