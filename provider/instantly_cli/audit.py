@@ -27,7 +27,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from instantly_cli import common
+from instantly_cli import access_map, common
 from instantly_cli.managed import Managed, StateReadError, read_project
 from instantly_cli.workspace_reader import WorkspaceReader, api_time, tag_coverage
 from instantly_pulumi import models
@@ -419,15 +419,28 @@ def command(
         ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            dir_okay=False,
+            help="With --all: also write the access map, one self-contained HTML page (people x clients).",
+        ),
+    ] = None,
 ) -> None:
     """Keys by scope, members by role, group memberships, tag coverage and audit-log events;
     flags full-access keys, pending invitations and what no stack declares (exit 1)."""
     if (workspace_id is None) == (not all_):
         common.fail("give either --workspace-id ID or --all")
+    if html is not None and not all_:
+        common.fail("--html FILE draws every workspace of the group: give it with --all")
     ws = common.workspace_id(workspace_id) if workspace_id is not None else None
     at = parse_since(since) if since is not None else None
     with common.api_reader() as reader:
         report = collect(reader, ws, at)
+    if html is not None:
+        access_map.write(report.document(), html)
     if json_:
         common.print_json(report.document())
     else:
