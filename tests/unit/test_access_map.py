@@ -170,7 +170,12 @@ def test_the_page_escapes_what_the_api_says_and_fetches_nothing() -> None:
 def test_the_page_marks_undeclared_pending_and_over_privileged() -> None:
     page = access_map.render(access_map.build(document()))
     assert re.search(r'<td class="c u"[^>]*><span class="role">admin</span>.*?undeclared</span></td>', page)
-    assert re.search(r'<td class="c p"[^>]*><span class="role">view</span><span class="mark pending">', page)
+    pending = r'<td class="c d p"[^>]*><span class="role">view</span><span class="mark pending">'
+    assert re.search(pending, page)
+    # The owner: neither declared (green) nor undeclared, whatever the stacks say.
+    assert (
+        '<td class="c" title="role owner; the workspace&#39;s owner"><span class="role">owner</span>' in page
+    )
     over = r'<tr class="key over" data-key-id="k2">.*?over-privileged: all:all.*?undeclared</span>'
     assert re.search(over, page, re.S)
     assert '<tr class="key" data-key-id="k1">' in page
