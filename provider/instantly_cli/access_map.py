@@ -169,10 +169,14 @@ class FindingRow:
     message: str
     waiver: Obj | None
     """The waiver that covers it (``reason``, ``expires``, whether it ``expired``), if any."""
+    given_status: str | None = None
+    """The finding's status in the audit's own words, when it says one (it wins)."""
 
     @property
     def status(self) -> str:
-        """open, waived, or waiver expired."""
+        """The audit's status if given, else open, waived, or waiver expired."""
+        if self.given_status:
+            return self.given_status
         if self.waiver is None:
             return "open"
         return "waiver expired" if self.waiver.get("expired") else "waived"
@@ -214,6 +218,9 @@ class AccessMap:
     def flagged_keys(self) -> int:
         """Over-privileged keys across every workspace."""
         return sum(w.flagged_keys for w in self.workspaces)
+
+    stale_waivers: list[Obj] = field(default_factory=list)
+    """Waivers whose finding is gone (when the audit reports them)."""
 
     @property
     def open_findings(self) -> int:
@@ -283,6 +290,7 @@ def build(document: Obj, own_workspace_id: str | None = None) -> AccessMap:
             workspace=names.get(f.get("workspace_id") or "", f.get("workspace_id") or "the agency"),
             message=str(f.get("message") or ""),
             waiver=_waiver(f),
+            given_status=f.get("status") if isinstance(f.get("status"), str) else None,
         )
         for f in document.get("findings") or []
     ]
@@ -298,6 +306,7 @@ def build(document: Obj, own_workspace_id: str | None = None) -> AccessMap:
         stacks_checked=bool(stacks.get("checked")),
         stacks_note=str(stacks.get("note") or ""),
         exit_code=document.get("exit_code"),
+        stale_waivers=[w for w in document.get("stale_waivers") or [] if isinstance(w, dict)],
     )
 
 

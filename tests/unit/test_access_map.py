@@ -190,3 +190,14 @@ def test_the_template_ships_with_the_package() -> None:
     package = REPO / "provider" / "instantly_cli"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
     assert package / "templates" / access_map.TEMPLATE in shipped
+
+
+def test_the_audits_own_status_wins_and_stale_waivers_are_listed() -> None:
+    doc = document()
+    doc["findings"][0]["status"] = "waiver expired"
+    doc["stale_waivers"] = [{"id": "f-gone", "reason": "old exception", "expires": "2027-01-31"}]
+    view = access_map.build(doc)
+    assert view.findings[0].status == "waiver expired"
+    page = access_map.render(view)
+    assert '<td class="status-waiver-expired">waiver expired</td>' in page
+    assert "<code>f-gone</code> old exception <small>(until 2027-01-31)</small>" in page
