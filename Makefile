@@ -12,7 +12,7 @@ POLICY_INSTALL_LOG := .tools/policy-install.log
 # Prefix for a recipe line that needs the CLI `make cli` recorded, first on PATH.
 WITH_CLI = PATH="$$(cat $(PULUMI_BIN_FILE)):$$PATH"
 
-.PHONY: demo test lint venv cli go-test postgres bench soak mutate clean-state clean help
+.PHONY: demo test lint venv cli go-test postgres chromium bench soak mutate clean-state clean help
 
 help:
 	@echo "make demo   run the demo against the embedded sandbox"
@@ -21,6 +21,7 @@ help:
 	@echo "make cli    build the Pulumi CLI into .tools/ (then: export PATH=\"\$$PWD/.tools/bin:\$$PATH\")"
 	@echo "make venv   .venv by \`pulumi install\`, plus the dev tools; policy/venv (the policy pack's)"
 	@echo "make postgres  PostgreSQL's binaries for the shared-state tests (Debian's package, if missing)"
+	@echo "make chromium  Chromium for the access map's browser test (Debian's package, if missing)"
 	@echo "make bench  measure the fleet and one stack against their bounds -> docs/benchmarks.md (not in make test)"
 	@echo "make soak   the full fault soak (benchmarks/soak.py; several minutes)"
 	@echo "make mutate mutation testing of provider/instantly_pulumi (mutmut; slow)"
@@ -62,7 +63,12 @@ go-test:
 postgres:
 	@scripts/ensure-postgres.sh
 
-test: venv cli go-test postgres
+# The access map's browser test drives the system Chromium through Playwright (whose own browser
+# download cannot work here); this only makes sure a chromium exists.
+chromium:
+	@scripts/ensure-chromium.sh
+
+test: venv cli go-test postgres chromium
 	$(WITH_CLI) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Benchmarks measure, tests assert: not part of `make test`. One run, one machine, written to

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 import time
 from collections import Counter
@@ -68,7 +69,7 @@ def main() -> None:
     )
     if args.render:
         results = load(json.loads(args.render.read_text()))
-        out.write_text(render(results, quick=results["size"] == QUICK))
+        out.write_text(render(results, quick=results["size"] == QUICK) + kept_sections(out))
         print(f"wrote {out} from {args.render}")
         return
     size = QUICK if args.quick else FULL
@@ -95,11 +96,21 @@ def main() -> None:
     results["seconds"] = time.monotonic() - started
     results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(results, quick=args.quick))
+    out.write_text(render(results, quick=args.quick) + kept_sections(out))
     raw = REPO / ".state" / "bench" / ("quick.json" if args.quick else "last.json")
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(results, default=_plain, indent=2))
     print(f"wrote {out} (raw numbers: {raw}) in {results['seconds']:.0f}s")
+
+
+def kept_sections(page: Path) -> str:
+    """The sections of ``page`` that standalone benchmarks wrote between ``<!-- name:begin -->`` and
+    ``<!-- name:end -->`` markers (``python -m benchmarks.access_map --write-docs``): this run does
+    not measure them, so it carries them over."""
+    if not page.is_file():
+        return ""
+    blocks = re.finditer(r"<!-- ([\w-]+):begin -->.*?<!-- \1:end -->", page.read_text(), re.S)
+    return "".join(f"\n{m[0]}\n" for m in blocks)
 
 
 def load(raw: dict[str, Any]) -> dict[str, Any]:

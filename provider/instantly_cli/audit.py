@@ -29,7 +29,7 @@ from typing import Annotated, Any
 
 import typer
 
-from instantly_cli import common, person, waivers
+from instantly_cli import access_map, common, person, waivers
 from instantly_cli.access import Finding
 from instantly_cli.audit_sections import audit_workspace, group
 from instantly_cli.audit_tables import show
@@ -201,17 +201,28 @@ def command(
         ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            dir_okay=False,
+            help="With --all: also write the access map, one self-contained HTML page (people x clients).",
+        ),
+    ] = None,
 ) -> None:
     """Keys by scope, members by role, group memberships, tag coverage and audit-log events;
     flags full-access keys, pending invitations and what no stack declares (exit 1 unless waived).
     With --person: one person's access across every workspace."""
     if person_ is not None:
-        if workspace_id is not None or all_ or since is not None or waivers_ is not None:
+        if workspace_id is not None or all_ or since is not None or waivers_ is not None or html is not None:
             common.fail("--person goes alone (with --json): it reads every workspace the key reaches")
         person.command(person_, json_=json_)
         return
     if (workspace_id is None) == (not all_):
         common.fail("give either --workspace-id ID or --all (or --person EMAIL)")
+    if html is not None and not all_:
+        common.fail("--html FILE draws every workspace of the group: give it with --all")
     ws = common.workspace_id(workspace_id) if workspace_id is not None else None
     at = parse_since(since) if since is not None else None
     accepted = waivers_file(waivers_)
@@ -225,6 +236,8 @@ def command(
         complete=ws is None and not report.errors,
         unmanaged_checked=report.managed.checked,
     )
+    if html is not None:
+        access_map.write(report.document(), html)
     if json_:
         common.print_json(report.document())
     else:
