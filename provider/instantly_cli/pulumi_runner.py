@@ -23,7 +23,6 @@ __all__ = ["PulumiCLI", "PulumiError", "find_pulumi_bin"]
 _NEEDS_YES = {"up", "refresh", "destroy", "import"}
 
 
-
 def file_backend_url(folder: Path) -> str:
     """The ``file://`` URL of a state folder, without the sidecar files that a kill can tear.
 
@@ -34,6 +33,7 @@ def file_backend_url(folder: Path) -> str:
     checkpoints without them). docs/reliability.md, and the README's ``pulumi login``.
     """
     return folder.resolve().as_uri() + "?metadata=skip"
+
 
 class PulumiError(RuntimeError):
     """A ``pulumi`` command exited non-zero; carries its output for the report."""
