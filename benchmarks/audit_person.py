@@ -188,8 +188,9 @@ Measured {datetime.now(UTC).strftime("%Y-%m-%d")} with `python -m benchmarks.aud
 with the person in the agency team. The person is in {s["member_of"]} of the {lists} workspaces
 ({s["pending"]} pending); the command's summary: {s["declared"]} declared, {s["undeclared"]} undeclared,
 {s["missing"]} declared but missing. Wall time is the whole command (start-up, reading {args.clients} stack
-files, the API), median of {args.reps}; the rows below take it apart (each its own median; the machine was shared with other
-work, so they do not add up exactly).
+files, the API), median of {args.reps};
+the rows below take it apart (each its own median; the machine was shared with other work, so they do
+not add up exactly).
 
 | run | requests | wall |
 |---|---:|---:|
