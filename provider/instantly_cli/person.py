@@ -15,6 +15,7 @@ no stack file declares; 2: a workspace or a stack file could not be read.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -78,8 +79,6 @@ def collect(reader: WorkspaceReader, email: str, stacks: declared.Declared) -> P
 
 def document(report: PersonReport) -> dict[str, object]:
     """The one JSON document of ``audit --person --json`` (docs/cli/audit.md describes it)."""
-    from datetime import UTC, datetime
-
     return {
         "person": report.email,
         "generated_at": api_time(datetime.now(UTC)),
