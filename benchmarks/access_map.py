@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -177,15 +178,26 @@ def markdown(runs: list[Run], clients: int, members: int, finished: str, info: d
         "project it also runs `pulumi stack ls` and one `pulumi stack export` per stack "
         f"({clients} here) to tell declared access from undeclared: {wall:+.1f} s of wall and "
         f"{cpu:+.1f} s of CPU against the run outside a project.",
+        "",
+        "Other work on the machine took "
+        + " and ".join(f"{_share(r):.0f} %" for r in runs)
+        + " of its cores during the two runs: their wall times say as much about that load as about "
+        "the audit. Not done yet, and what would shorten them: reading the workspaces several at a "
+        "time under the rate budget (as `audit --person` does), and the stacks' states likewise.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _share(run: Run) -> float:
+    """Per cent of the machine's cores that other processes used during ``run``."""
+    return 100 * run.measure.others / ((os.cpu_count() or 1) * max(run.measure.wall, 1e-9))
 
 
 def write_docs(text: str, page: Path = PAGE) -> None:
     """Put the section (heading and ``text``) between the access-map markers of ``page``, adding
     them at its end when missing; make bench (run.py) keeps what is between them."""
     begin, end = "<!-- access-map:begin -->", "<!-- access-map:end -->"
-    section = f"{begin}\n## (e) The access map: `audit --all --html` at agency scale\n\n{text}{end}"
+    section = f"{begin}\n## (g) The access map: `audit --all --html` at agency scale\n\n{text}{end}"
     current = page.read_text()
     if begin in current:
         head, rest = current.split(begin, 1)

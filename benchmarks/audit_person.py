@@ -180,7 +180,7 @@ def main() -> None:
     s = doc["summary"]
     lists = s["workspaces"]
     median = statistics.median(walls)
-    section = f"""## (e) `audit --person` over {args.clients} clients of {args.members} members
+    section = f"""## (f) `audit --person` over {args.clients} clients of {args.members} members
 
 Measured {datetime.now(UTC).strftime("%Y-%m-%d")} with `python -m benchmarks.audit_person` on this machine
 (2 cores, shared): a sandbox adding {LATENCY_MS} ms to every API request, an agency whose group holds

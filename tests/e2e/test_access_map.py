@@ -23,7 +23,7 @@ import yaml
 from instantly_cli.demo import write_project
 from instantly_cli.pulumi_runner import PulumiCLI
 
-from .conftest import REPO, World, make_world
+from .conftest import REPO, SUMMARIES, World, make_world
 from .fleet_support import FLEET, FleetProject
 
 pytestmark = pytest.mark.e2e
@@ -266,6 +266,9 @@ def test_the_access_map_shows_people_by_client_and_what_nobody_declared(
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(shot, ARTIFACT)
     print(f"access map screenshot: {shot} (copied to {ARTIFACT})")
+    SUMMARIES.setdefault("Access map screenshot (tests/e2e/test_access_map.py)", []).append(
+        f"{ARTIFACT} (also {shot})"
+    )
     context.close()
 
     # Nothing but the file itself was requested.
