@@ -23,13 +23,14 @@ from instantly_pulumi.stack import (
     AGENCY_KEY,
     CONFIG_KEY,
     PROJECT,
+    AgencySpec,
     ClientSpec,
     parse_agency,
     parse_client,
     with_agency,
 )
 
-__all__ = ["Declared", "StackFile", "read"]
+__all__ = ["Declared", "StackFile", "agency", "read"]
 
 CLIENT, AGENCY = f"{PROJECT}:{CONFIG_KEY}", f"{PROJECT}:{AGENCY_KEY}"
 
@@ -92,6 +93,16 @@ def _config(path: Path) -> dict[str, Any]:
     doc = yaml.safe_load(path.read_text()) or {}
     config = doc.get("config") if isinstance(doc, dict) else None
     return config if isinstance(config, dict) else {}
+
+
+def agency(cwd: Path) -> AgencySpec | None:
+    """The agency value of the project containing ``cwd`` (its team, its ``exclusive``); None outside
+    a project or when ``Pulumi.yaml`` sets none. A value with a mistake raises StackFileError."""
+    try:
+        project = Project.find(cwd)
+    except ConfigurationError:
+        return None
+    return parse_agency(_value(_config(project.root / "Pulumi.yaml"), AGENCY))
 
 
 def read(cwd: Path) -> Declared:

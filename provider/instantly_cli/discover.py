@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,12 +32,13 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from instantly_cli import common
+from instantly_cli import common, declared
 from instantly_cli.workspace_reader import Snapshot, WorkspaceReader, tag_coverage
 from instantly_pulumi import models, validation
 from instantly_pulumi.errors import StackFileError
+from instantly_pulumi.resources.workspace_profile import logo_url, workspace_name
 from instantly_pulumi.settings import DEFAULT_BASE_URL
-from instantly_pulumi.stack import CONFIG_KEY, PROJECT, parse_client
+from instantly_pulumi.stack import CONFIG_KEY, PROJECT, MemberSpec, parse_client
 
 Obj = dict[str, Any]
 INDENT = "    "
@@ -69,6 +71,9 @@ class Discovered:
     head_comments: list[str] = field(default_factory=list)
     group: Obj | None = None
     group_comments: list[str] = field(default_factory=list)
+    profile: Obj | None = None
+    """The workspace's own name and logo (``profile:``, a WorkspaceProfile: always adopted)."""
+    profile_comments: list[str] = field(default_factory=list)
     members: list[Entry] = field(default_factory=list)
     member_comments: list[str] = field(default_factory=list)
     key_comments: list[str] = field(default_factory=list)
@@ -80,6 +85,8 @@ class Discovered:
         out = dict(self.head)
         if self.group is not None:
             out["group_membership"] = self.group
+        if self.profile is not None:
+            out["profile"] = self.profile
         if self.members:
             out["members"] = [m.full() for m in self.members]
         if self.tags:
@@ -111,8 +118,12 @@ def membership_of(reader: WorkspaceReader, workspace_id: str) -> Obj:
     )
 
 
-def discover(reader: WorkspaceReader, workspace_id: str) -> Discovered:
-    """Read ``workspace_id`` and turn it into the value of a client stack that adopts it as it is."""
+def discover(reader: WorkspaceReader, workspace_id: str, team: Sequence[MemberSpec] = ()) -> Discovered:
+    """Read ``workspace_id`` and turn it into the value of a client stack that adopts it as it is.
+
+    ``team`` is the agency team of the project's ``Pulumi.yaml``: its members are declared there
+    already, so they are left out of the file where the team grants them what they have.
+    """
     own = reader.acting(workspace_id) is None
     membership = None if own else membership_of(reader, workspace_id)
     snap = reader.snapshot(workspace_id)
@@ -134,18 +145,53 @@ def discover(reader: WorkspaceReader, workspace_id: str) -> Discovered:
             f"In the agency's group: membership {membership.get('id')},",
             f"accepted (as of {membership.get('timestamp_updated')}): adopted as it is, nothing to wait for.",
         ]
-    _members(found)
+    _profile(found)
+    _members(found, team)
     _keys(found)
     _tags(found)
     found.warnings += snap.notes
     return found
 
 
-def _members(found: Discovered) -> None:
+def _profile(found: Discovered) -> None:
+    ws = found.snapshot.workspace
+    try:
+        profile: Obj = {"name": workspace_name(ws.get("name"))}
+    except ValueError as exc:
+        found.warnings.append(f"the workspace's name is not declared (profile:): it {exc}")
+        return
+    if ws.get("org_logo_url"):
+        try:
+            profile["org_logo_url"] = logo_url(ws["org_logo_url"])
+        except ValueError as exc:
+            found.profile_comments.append(f"org_logo_url left out: {exc}")
+    found.profile = profile
+    found.profile_comments[:0] = [
+        "The workspace's own name and logo: always adopted (the workspace exists); an edit here renames",
+        "it in place, and `pulumi destroy` leaves both as they are.",
+    ]
+
+
+def _granted_by_team(member: Obj, spec: MemberSpec) -> bool:
+    """Whether the team's entry grants ``member`` exactly what it has (so adopting it writes nothing)."""
+    role, permissions = spec.granted
+    same_permissions = permissions is None or sorted(permissions) == sorted(member.get("permissions") or [])
+    same_nickname = spec.nickname is None or spec.nickname == member.get("nickname")
+    return member.get("role") == role and same_permissions and same_nickname
+
+
+def _members(found: Discovered, team: Sequence[MemberSpec] = ()) -> None:
     snap = found.snapshot
     owner = snap.owner
+    by_email = {m.email.casefold(): m for m in team}
     for m in snap.members:
         email, role = str(m.get("email", "")), m.get("role")
+        spec = by_email.get(email.casefold())
+        if spec is not None and _granted_by_team(m, spec):
+            found.member_comments.append(
+                f"Not declared: {_text(email)}, of the agency team (Pulumi.yaml): it grants what they have."
+            )
+            continue
         if owner is not None and m.get("id") == owner.get("id"):
             found.member_comments += [
                 f"Not declared: {_text(email)}, the owner: the API can neither grant nor remove that role",
@@ -170,6 +216,11 @@ def _members(found: Discovered) -> None:
                 comments.append(f"nickname left out: it {exc}")
         if m.get("permissions"):
             value["permissions"] = list(m["permissions"])
+        if spec is not None:
+            comments.append(
+                "of the agency team (Pulumi.yaml), with other access here: this entry keeps it for this "
+                "client (a client's entry overrides the team's); delete it to apply the team's"
+            )
         found.members.append(Entry(value, comments))
 
 
@@ -298,6 +349,9 @@ def render(found: Discovered, *, base_url: str | None, client: str | None, kept:
     if found.group is not None:
         lines += _comments(found.group_comments, INDENT)
         lines += _dump({"group_membership": found.group}, INDENT)
+    if found.profile is not None:
+        lines += _comments(found.profile_comments, INDENT)
+        lines += _dump({"profile": found.profile}, INDENT)
     lines += _comments(found.member_comments, INDENT)
     if found.members:
         lines.append(f"{INDENT}members:")
@@ -392,8 +446,12 @@ def command(
     path = _destination(output, client)
     if path is not None and path.exists() and not force:
         common.fail(f"{path} exists: pass --force to replace it (its encrypted API key and salt are kept)")
+    try:
+        agency = declared.agency(Path.cwd())
+    except StackFileError as exc:
+        common.fail(f"Pulumi.yaml: {exc}")
     with common.api_reader() as reader:
-        found = discover(reader, ws)
+        found = discover(reader, ws, agency.team if agency is not None else ())
         requests = reader.client.requests_sent
     # The origin the client used, already checked and normalised: written only when not the default.
     base_url: str | None = reader.client.credentials.base_url

@@ -33,11 +33,15 @@ def populate(agency: Agency, control: Any) -> dict[str, Any]:
     api.tag("Outbound", "SDR team", campaigns=[c[0], c[1]], accounts=[a[0]])
     api.tag("Inboxes", accounts=[a[1]])
     api.tag("Later", "nothing tagged yet")
+    logo = f"https://cdn.example.com/{slug}.png"
+    api.http.patch("/workspaces/current", json={"org_logo_url": logo}).raise_for_status()
+    name = api.get("/workspaces/current")["name"]
     api.close()
     return {
         "workspace_id": agency.client_id,
         "adopt": True,
         "group_membership": {"adopt": True, "wait_for_acceptance": True},
+        "profile": {"name": name, "org_logo_url": logo},
         "members": [
             {"email": ana["email"], "role": "admin", "nickname": "Ana (lead)"},
             {
@@ -193,3 +197,52 @@ def test_discover_of_the_keys_own_workspace_declares_it_as_the_agencys(agency: A
     assert "group_membership" not in client
     assert [m["email"] for m in client["members"]] == [f"ops-{agency.agency_id[-6:]}@agency.example"]
     parse_client(client)
+
+
+def test_discover_leaves_out_the_agency_team_where_it_grants_what_they_have(
+    agency: Agency, control: Any, tmp_path: Path
+) -> None:
+    expected = populate(agency, control)
+    ana, sam, vic = (m["email"] for m in expected["members"])
+    # The project's agency team: Ana as she is (left out), Sam with less than he has (kept, overriding).
+    team = [{"email": ana.upper(), "role": "admin"}, {"email": sam, "access": "viewer"}]
+    (tmp_path / "Pulumi.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "instantly-clients",
+                "runtime": "python",
+                "config": {"instantly-clients:agency": {"value": {"team": team}}},
+            }
+        )
+    )
+    run = run_cli(
+        "discover", "--workspace-id", agency.client_id, "--output", "-",
+        key=agency.agency_key, base_url=agency.base_url, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    value = yaml.safe_load(run.stdout)["config"][CLIENT]
+    assert [m["email"] for m in value["members"]] == [sam, vic]
+    assert value["members"][0] == expected["members"][1]  # what Sam has here, kept for this client
+    assert f"Not declared: {ana}, of the agency team (Pulumi.yaml): it grants what they have." in run.stdout
+    assert "a client's entry overrides the team's" in run.stdout
+    assert value["profile"] == expected["profile"]
+
+    # A team with a mistake is named, not ignored.
+    (tmp_path / "Pulumi.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "instantly-clients",
+                "runtime": "python",
+                "config": {
+                    "instantly-clients:agency": {"value": {"team": [{"email": ana, "access": "mangaer"}]}}
+                },
+            }
+        )
+    )
+    bad = run_cli(
+        "discover", "--workspace-id", agency.client_id, "--output", "-",
+        key=agency.agency_key, base_url=agency.base_url, cwd=tmp_path,
+    )  # fmt: skip
+    assert bad.code == 2
+    assert "Pulumi.yaml:" in bad.stderr
+    assert "did you mean 'manager'?" in bad.stderr
