@@ -306,7 +306,8 @@ def build(document: Obj, own_workspace_id: str | None = None) -> AccessMap:
         stacks_checked=bool(stacks.get("checked")),
         stacks_note=str(stacks.get("note") or ""),
         exit_code=document.get("exit_code"),
-        stale_waivers=[w for w in document.get("stale_waivers") or [] if isinstance(w, dict)],
+        # audit's document: "waivers": {"file", "count", "stale": [{"id", "reason", "expires"}]}
+        stale_waivers=[w for w in (document.get("waivers") or {}).get("stale") or [] if isinstance(w, dict)],
     )
 
 

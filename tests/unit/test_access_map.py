@@ -195,7 +195,11 @@ def test_the_template_ships_with_the_package() -> None:
 def test_the_audits_own_status_wins_and_stale_waivers_are_listed() -> None:
     doc = document()
     doc["findings"][0]["status"] = "waiver expired"
-    doc["stale_waivers"] = [{"id": "f-gone", "reason": "old exception", "expires": "2027-01-31"}]
+    doc["waivers"] = {
+        "file": "/p/audit-waivers.yaml",
+        "count": 2,
+        "stale": [{"id": "f-gone", "reason": "old exception", "expires": "2027-01-31"}],
+    }
     view = access_map.build(doc)
     assert view.findings[0].status == "waiver expired"
     page = access_map.render(view)
