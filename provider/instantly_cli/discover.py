@@ -1,9 +1,11 @@
 """``instantly-pulumi discover``: a client stack file from a live workspace, for adoption.
 
 The file declares what exists, exactly as the API shows it — the group
-membership, the members (role, nickname, permissions), the tags (description,
-campaigns, accounts) — with ``adopt: true``, so the first ``pulumi up`` takes
-everything over and writes nothing. What a stack cannot take over is written
+membership, the workspace's name and logo (``profile:``), the members (role,
+nickname, permissions), the tags (description, campaigns, accounts) — with
+``adopt: true``, so the first ``pulumi up`` takes everything over and writes
+nothing. Members of the project's agency team (``Pulumi.yaml``) are left out
+where the team grants them what they have: every stack declares them already. What a stack cannot take over is written
 as comments saying why: the owner (the API can neither grant nor remove that
 role) and the API keys (the API shows a key's value only when it is created).
 
