@@ -108,6 +108,9 @@ def test_a_fresh_copy_reaches_an_applied_client_stack_by_following_the_readme(tm
     # tag is updated in place (`stack output tags` shows it under its new label).
     assert "workspace member 'dinesh@piedpiper.example': permissions cannot change in place" in output
     assert '"Outbound EMEA"' in output
+    # The agency team reaches both clients, declared through Pulumi.yaml; offboarding leaves nothing.
+    assert re.search(r"ops@agency\.example: member of 2 of \d+ workspaces", output), output[-4000:]
+    assert re.search(r"am@agency\.example: member of 0 of \d+ workspaces", output), output[-4000:]
     assert "an unhandled error occurred" not in output
     assert "Exception calling application" not in output
 
