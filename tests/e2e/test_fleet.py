@@ -326,3 +326,54 @@ def test_preview_with_the_policy_pack_fails_only_the_stack_that_breaks_it(
         bad = project.fleet("preview", *args)
         assert bad.code == 2, bad.stderr
         assert "--policy-pack" in bad.stderr
+
+
+def exported_state(project: FleetProject, name: str) -> dict[str, Any]:
+    """The stack's state as `pulumi stack export` gives it."""
+    doc: dict[str, Any] = json.loads(project.cli.run("stack", "export", stack=name).stdout)
+    return doc
+
+
+def test_detect_drift_names_the_changed_field_and_writes_nothing(project: FleetProject) -> None:
+    for name in ("steady", "touched"):
+        project.add_stack(name)
+    assert project.fleet("up").code == 0
+    # Behind the stacks' back: someone makes a viewer of `touched` an editor, in the workspace itself.
+    touched = project.worlds["touched"]
+    email = small_client(touched)["members"][1]["email"]
+    member = next(m for m in touched.list("/workspace-members") if m["email"] == email)
+    with touched.api() as api:
+        api.patch(f"/workspace-members/{member['id']}", json={"role": "editor"}).raise_for_status()
+    before = {name: exported_state(project, name) for name in project.worlds}
+    stack_files = {p: p.read_text() for p in (project.root / "stacks").iterdir()}
+
+    project.control.clear_requests()
+    result = project.fleet("refresh", "--detect-drift")
+
+    assert result.code == 3, result.stderr
+    assert result.doc["detect_drift"] is True
+    assert result.doc["drifted"] == ["touched"]
+    assert result.stacks["steady"]["drift"] == []
+    drifts = result.stacks["touched"]["drift"]
+    assert {(d["resource"], d["type"]) for d in drifts} == {(f"member-{email}", "WorkspaceMember")}
+    # Read against the state (someone changed it) and against the file (what `up` would do about it).
+    assert {(d["found"], d["operation"], tuple(d["fields"])) for d in drifts} == {
+        ("changed outside the stack", None, ("role",)),
+        ("differs from the file", "update", ("role",)),
+    }
+    # Nothing written: not the state, not the stack files, not the workspace.
+    assert {name: exported_state(project, name) for name in project.worlds} == before
+    assert {p: p.read_text() for p in (project.root / "stacks").iterdir()} == stack_files
+    assert [r for r in project.requests() if r["method"] != "GET"] == []
+    assert next(m for m in touched.list("/workspace-members") if m["email"] == email)["role"] == "editor"
+
+    # For people: the stack, the resource and the field, in the table's notes.
+    people = project.start("refresh", "--detect-drift")
+    out, err = people.communicate(timeout=600)
+    assert people.returncode == 3, err
+    assert f"touched: member-{email} (WorkspaceMember): changed outside the stack: role" in out
+    assert "1 drifted" in out
+
+    clean = project.fleet("refresh", "--detect-drift", "steady")
+    assert clean.code == 0, clean.stderr
+    assert clean.doc["drifted"] == []

@@ -2,7 +2,8 @@
 
 Both carry the same facts per stack: its result, the resources by kind of
 change, the API requests its processes made, its duration, and — when it
-failed or was cancelled — why and where its full log is. The JSON shape is
+failed or was cancelled — why and where its full log is; with
+``--detect-drift``, each drifted resource with its fields. The JSON shape is
 documented in docs/cli/fleet.md.
 """
 
@@ -50,6 +51,7 @@ def stack_document(run: StackRun) -> dict[str, Any]:
         "error": run.error,
         "pending_operations": run.pending_operations,
         "pending_cleared": run.pending_cleared,
+        "drift": [d.document() for d in run.drift.drifts] if run.drift is not None else None,
     }
 
 
@@ -69,16 +71,29 @@ def document(fleet: Fleet, shard: str | None) -> dict[str, Any]:
         "ok": not fleet.interrupted and all(r.state in ("succeeded", "skipped") for r in fleet.runs),
         "results": dict(sorted(results.items())),
         "api_requests": sum(r.api_requests or 0 for r in fleet.runs),
+        "detect_drift": fleet.detect_drift,
+        "drifted": [r.name for r in fleet.runs if r.drift and r.drift.drifts] if fleet.detect_drift else None,
         "stacks": [stack_document(run) for run in fleet.runs],
     }
 
 
+def _drift_cell(run: StackRun) -> Text:
+    if run.state != "succeeded" or run.drift is None:
+        return Text("—")
+    found = run.drift.drifts
+    if not found:
+        return Text("none", style="green")
+    resources = len({d.resource for d in found})
+    return Text(f"{resources} resource{'s' if resources > 1 else ''} drifted", style="bold yellow")
+
+
 def print_report(console: Console, fleet: Fleet) -> None:
     """The summary table, then why each failed or cancelled stack stopped and where its log is."""
-    table = Table(title=f"fleet {fleet.operation} — {fleet.project.name}", title_justify="left")
+    command = fleet.operation + (" --detect-drift" if fleet.detect_drift else "")
+    table = Table(title=f"fleet {command} — {fleet.project.name}", title_justify="left")
     table.add_column("stack", style="bold")
     table.add_column("result")
-    table.add_column("changes")
+    table.add_column("drift" if fleet.detect_drift else "changes")
     table.add_column("API requests", justify="right")
     table.add_column("duration", justify="right")
     for run in fleet.runs:
@@ -86,11 +101,14 @@ def print_report(console: Console, fleet: Fleet) -> None:
         table.add_row(
             run.name,
             Text(run.state + (" (new)" if run.created or run.new else ""), style=STYLE.get(run.state, "")),
-            changes_text(run.changes) or "—",
+            _drift_cell(run) if fleet.detect_drift else changes_text(run.changes) or "—",
             "—" if requests is None or run.state == "not started" else str(requests),
             f"{run.seconds:.1f}s" if run.seconds is not None and run.state != "not started" else "—",
         )
     console.print(table)
+    for run in fleet.runs:
+        for drift in run.drift.drifts if run.drift else ():
+            console.print(f"{run.name}: {drift.text()}", highlight=False, markup=False, soft_wrap=True)
     for run in fleet.runs:
         if run.state in ("failed", "cancelled") or (run.state == "skipped" and run.error):
             console.print(Text(f"{run.name} {run.state}:", style=STYLE.get(run.state, "")), highlight=False)
@@ -109,6 +127,9 @@ def print_report(console: Console, fleet: Fleet) -> None:
     counts = Counter(run.state for run in fleet.runs)
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing to run"
     total = sum(r.api_requests or 0 for r in fleet.runs)
+    if fleet.detect_drift:
+        drifted = [r.name for r in fleet.runs if r.drift and r.drift.drifts]
+        summary += f"; {len(drifted)} drifted" if drifted else "; no drift"
     console.print(
         f"{len(fleet.runs)} stacks in {fleet.seconds:.1f}s (--parallel {fleet.parallel}): {summary}; "
         f"{total} API requests; backend {fleet.backend}; logs in {fleet.run_dir}",

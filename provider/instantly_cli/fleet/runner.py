@@ -14,7 +14,8 @@ log file, never to the terminal.
 
 Operations run as the Automation API runs them: ``up``, ``refresh`` and
 ``destroy`` with ``--skip-preview`` (one pass: a refresh reads each resource
-once), ``preview`` as ``pulumi preview``.
+once), ``preview`` as ``pulumi preview``, and ``refresh --detect-drift`` as
+``pulumi preview --refresh`` (read, compare, write nothing; see :mod:`.drift`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pulumi.automation import (
 )
 
 from instantly_cli.common import mask_credentials
+from instantly_cli.fleet.drift import DriftWatch
 from instantly_cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
 from instantly_cli.fleet.stacks import Project
 from instantly_pulumi.recovery import TYPE_PREFIX
@@ -87,6 +89,8 @@ class StackRun:
     pending_cleared: int = 0
     """After an ``up``: records of creates a killed run left, which this ``up`` resolved and the fleet
     then removed from the state."""
+    drift: DriftWatch | None = None
+    """With ``--detect-drift``: what the stack's read found changed (None otherwise)."""
     _in_flight: dict[str, str] = field(default_factory=dict)
     _errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -106,6 +110,8 @@ class StackRun:
 
     def observe(self, event: EngineEvent) -> None:
         """Take in one engine event (called from the Automation API's event thread)."""
+        if self.drift is not None:
+            self.drift.observe(event)
         with self._lock:
             if event.resource_pre_event:
                 meta = event.resource_pre_event.metadata
@@ -202,9 +208,15 @@ class Fleet:
         secrets_provider: str | None = None,
         policy_packs: Sequence[str] = (),
         policy_pack_configs: Sequence[str] = (),
+        detect_drift: bool = False,
     ) -> None:
+        if detect_drift and operation != "refresh":
+            raise ValueError("detect_drift goes with refresh only")
         self.project = project
         self.operation = operation
+        self.detect_drift = detect_drift
+        """``refresh --detect-drift``: each stack is read and compared (``pulumi preview --refresh``),
+        nothing is written; what differs is in each run's :attr:`StackRun.drift`."""
         self.parallel = max(1, parallel)
         self.run_dir = run_dir
         self.budget_file = budget_file
@@ -213,6 +225,8 @@ class Fleet:
         """Policy packs ``preview`` and ``up`` run on every stack, with their configs by position."""
         self.policy_pack_configs = list(policy_pack_configs)
         self.runs = [StackRun(n, run_dir / f"{n}.log", run_dir / f"{n}.requests") for n in names]
+        for run in self.runs:
+            run.drift = DriftWatch() if detect_drift else None
         self.interrupted = 0
         """Signals received (1: cancelled cleanly; 2 or more: forwarded, Pulumi terminated at once)."""
         self.backend: str | None = None
@@ -384,6 +398,10 @@ class Fleet:
         elif self.operation == "up":
             stack.up(**common, **policies)
             run.pending_cleared = self._clear_resolved_creates(stack.workspace, run.name, on_output, on_error)
+        elif self.operation == "refresh" and self.detect_drift:
+            # Read every object and run the program on what was read, in memory: neither the state
+            # nor the stack file is written (a preview), and the events say what differs.
+            stack.preview(refresh=True, **common)
         elif self.operation == "refresh":
             stack.refresh(**common)
         elif self.operation == "destroy":
