@@ -377,3 +377,72 @@ def test_detect_drift_names_the_changed_field_and_writes_nothing(project: FleetP
     clean = project.fleet("refresh", "--detect-drift", "steady")
     assert clean.code == 0, clean.stderr
     assert clean.doc["drifted"] == []
+
+
+def history(project: FleetProject, name: str) -> int:
+    """How many updates the stack's history holds (`pulumi stack history --json`)."""
+    return len(json.loads(project.cli.run("stack", "history", "--json", stack=name).stdout))
+
+
+def set_agency_team(project: FleetProject, team: list[dict[str, str]]) -> None:
+    """The agency team in Pulumi.yaml's project-level config (`instantly-clients:agency`)."""
+    path = project.root / "Pulumi.yaml"
+    settings = yaml.safe_load(path.read_text())
+    settings["config"] = {f"{PROJECT}:agency": {"value": {"team": team}}}
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
+def test_up_changed_runs_only_the_stacks_whose_inputs_changed(project: FleetProject) -> None:
+    names = ["ch1", "ch2", "ch3"]
+    for name in names:
+        project.add_stack(name)
+    first = project.fleet("up", "--changed")  # nothing recorded yet: every stack runs
+    assert first.code == 0, first.stderr
+    assert first.results() == dict.fromkeys(names, "succeeded")
+    assert {s["why"][0] for s in first.stacks.values()} == {"not on the backend yet"}
+
+    project.control.clear_requests()
+    again = project.fleet("up", "--changed")
+    assert again.code == 0, again.stderr
+    assert again.results() == dict.fromkeys(names, "unchanged"), [s["why"] for s in again.stacks.values()]
+    assert project.requests() == []  # no program ran
+    assert all(s["log"] is None and s["why"] == [] for s in again.stacks.values())
+    before = {name: history(project, name) for name in names}
+
+    # One stack file changes: only that stack runs; the others are reported unchanged.
+    client = small_client(project.worlds["ch2"])
+    client["members"][0]["role"] = "editor"
+    project.write("ch2", client)
+    one = project.fleet("up", "--changed")
+    assert one.code == 0, one.stderr
+    assert one.results() == {"ch1": "unchanged", "ch2": "succeeded", "ch3": "unchanged"}
+    assert one.stacks["ch2"]["why"] == ["its stack file changed"]
+    assert one.stacks["ch2"]["changes"].get("update") == 1
+    after = {name: history(project, name) for name in names}
+    assert after == {**before, "ch2": before["ch2"] + 1}
+
+    # The agency config (Pulumi.yaml) is an input of every stack: all of them run.
+    set_agency_team(project, [{"email": "ops@agency.example", "access": "viewer"}])
+    every = project.fleet("up", "--changed")
+    assert every.code == 0, every.stderr
+    assert every.results() == dict.fromkeys(names, "succeeded")
+    for stack in every.stacks.values():
+        assert stack["why"] == [
+            "the project settings changed (Pulumi.yaml: the agency config, the program's path)"
+        ]
+    assert {name: history(project, name) for name in names} == {n: after[n] + 1 for n in names}
+    for name in names:
+        assert "ops@agency.example" in member_emails(project, name)
+
+    # A failed up records nothing: put back as it was, the stack still runs (it may be half-applied).
+    good = project.root / "stacks" / "Pulumi.ch3.yaml"
+    text = good.read_text()
+    good.write_text(text.replace("role: view", "role: superuser", 1))
+    failed = project.fleet("up", "--changed")
+    assert failed.code == 1, failed.stderr
+    assert failed.results() == {"ch1": "unchanged", "ch2": "unchanged", "ch3": "failed"}
+    good.write_text(text)
+    retried = project.fleet("up", "--changed")
+    assert retried.code == 0, retried.stderr
+    assert retried.results() == {"ch1": "unchanged", "ch2": "unchanged", "ch3": "succeeded"}
+    assert retried.stacks["ch3"]["why"][0] == "no successful fleet up recorded"

@@ -28,7 +28,7 @@ from instantly_cli.common import (
 )
 from instantly_cli.fleet.progress import Progress
 from instantly_cli.fleet.report import document, print_report
-from instantly_cli.fleet.runner import Fleet
+from instantly_cli.fleet.runner import FINE, Fleet
 from instantly_cli.fleet.sessions import Interrupts
 from instantly_cli.fleet.stacks import Project, Shard, choose
 from instantly_cli.pulumi_runner import find_pulumi_bin
@@ -83,6 +83,14 @@ DetectDrift = Annotated[
         "--detect-drift",
         help="Write nothing: read every stack's objects, compare them with its state and its file, "
         "and exit 3 when something drifted (0 when nothing did).",
+    ),
+]
+Changed = Annotated[
+    bool,
+    typer.Option(
+        "--changed",
+        help="Run only the stacks whose stack file, agency config (Pulumi.yaml), program or secrets "
+        "changed since their last successful fleet up; report the others as unchanged.",
     ),
 ]
 SecretsProvider = Annotated[
@@ -146,6 +154,7 @@ def run_fleet(
     policy_packs: list[str] | None = None,
     policy_pack_configs: list[str] | None = None,
     detect_drift: bool = False,
+    changed: bool = False,
 ) -> int:
     """Run ``operation`` over the chosen stacks; return the exit code (0, 1, 2, 3 or 130)."""
     packs, pack_configs = _policy_packs(policy_packs or [], policy_pack_configs or [])
@@ -167,6 +176,7 @@ def run_fleet(
         policy_packs=packs,
         policy_pack_configs=pack_configs,
         detect_drift=detect_drift,
+        changed_only=changed,
     )
     try:
         with Interrupts() as interrupts, Progress(errors, operation, fleet.runs) as progress:
@@ -180,13 +190,13 @@ def run_fleet(
         print_report(console, fleet)
     if fleet.interrupted:
         return INTERRUPTED
-    if not all(r.state in ("succeeded", "skipped") for r in fleet.runs):
+    if not all(r.state in FINE for r in fleet.runs):
         return PROBLEMS  # a stack that could not be read cannot be said to be free of drift
     return DRIFTED if any(r.drift and r.drift.drifts for r in fleet.runs) else OK
 
 
 _POLICIES = ("policy_pack", "policy_pack_config")
-_OWN_OPTIONS = ("policy_pack", "policy_pack_config", "detect_drift")
+_OWN_OPTIONS = ("policy_pack", "policy_pack_config", "detect_drift", "changed")
 """The options only some operations take (the others' signatures leave them out)."""
 
 
@@ -204,6 +214,7 @@ def _operation(operation: str, summary: str, *, options: tuple[str, ...] = ()) -
         policy_pack: PolicyPacks = None,
         policy_pack_config: PolicyPackConfigs = None,
         detect_drift: DetectDrift = False,
+        changed: Changed = False,
     ) -> None:
         common = (as_json, yes, secrets_provider)
         raise typer.Exit(
@@ -216,6 +227,7 @@ def _operation(operation: str, summary: str, *, options: tuple[str, ...] = ()) -
                 policy_packs=policy_pack,
                 policy_pack_configs=policy_pack_config,
                 detect_drift=detect_drift,
+                changed=changed,
             )
         )
 
@@ -234,8 +246,9 @@ _operation(
 )
 _operation(
     "up",
-    "Create or update every stack's resources (stacks missing on the backend are created).",
-    options=_POLICIES,
+    "Create or update every stack's resources (stacks missing on the backend are created); with "
+    "--changed, only the stacks whose inputs changed since their last successful fleet up.",
+    options=(*_POLICIES, "changed"),
 )
 _operation(
     "refresh",

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from instantly_cli.fleet.runner import Fleet, StackRun
+from instantly_cli.fleet.runner import FINE, Fleet, StackRun
 
 __all__ = ["STYLE", "changes_text", "document", "print_report"]
 
@@ -27,6 +27,7 @@ STYLE = {
     "cancelled": "yellow",
     "not started": "dim",
     "skipped": "dim",
+    "unchanged": "dim",
 }
 """How each result is shown."""
 
@@ -52,6 +53,7 @@ def stack_document(run: StackRun) -> dict[str, Any]:
         "pending_operations": run.pending_operations,
         "pending_cleared": run.pending_cleared,
         "drift": [d.document() for d in run.drift.drifts] if run.drift is not None else None,
+        "why": run.why,
     }
 
 
@@ -68,7 +70,8 @@ def document(fleet: Fleet, shard: str | None) -> dict[str, Any]:
         "rate_budget_file": str(fleet.budget_file),
         "interrupted": bool(fleet.interrupted),
         "seconds": round(fleet.seconds, 2),
-        "ok": not fleet.interrupted and all(r.state in ("succeeded", "skipped") for r in fleet.runs),
+        "ok": not fleet.interrupted and all(r.state in FINE for r in fleet.runs),
+        "changed_only": fleet.changed_only,
         "results": dict(sorted(results.items())),
         "api_requests": sum(r.api_requests or 0 for r in fleet.runs),
         "detect_drift": fleet.detect_drift,
@@ -87,9 +90,15 @@ def _drift_cell(run: StackRun) -> Text:
     return Text(f"{resources} resource{'s' if resources > 1 else ''} drifted", style="bold yellow")
 
 
+def _why(run: StackRun) -> str:
+    """For a stack ``--changed`` did not run: why not; else nothing to say."""
+    return "nothing changed since its last fleet up" if run.state == "unchanged" else "—"
+
+
 def print_report(console: Console, fleet: Fleet) -> None:
     """The summary table, then why each failed or cancelled stack stopped and where its log is."""
     command = fleet.operation + (" --detect-drift" if fleet.detect_drift else "")
+    command += " --changed" if fleet.changed_only else ""
     table = Table(title=f"fleet {command} — {fleet.project.name}", title_justify="left")
     table.add_column("stack", style="bold")
     table.add_column("result")
@@ -101,12 +110,14 @@ def print_report(console: Console, fleet: Fleet) -> None:
         table.add_row(
             run.name,
             Text(run.state + (" (new)" if run.created or run.new else ""), style=STYLE.get(run.state, "")),
-            _drift_cell(run) if fleet.detect_drift else changes_text(run.changes) or "—",
+            _drift_cell(run) if fleet.detect_drift else changes_text(run.changes) or _why(run),
             "—" if requests is None or run.state == "not started" else str(requests),
             f"{run.seconds:.1f}s" if run.seconds is not None and run.state != "not started" else "—",
         )
     console.print(table)
     for run in fleet.runs:
+        if run.why:
+            console.print(f"{run.name}: ran: {'; '.join(run.why)}", highlight=False, markup=False)
         for drift in run.drift.drifts if run.drift else ():
             console.print(f"{run.name}: {drift.text()}", highlight=False, markup=False, soft_wrap=True)
     for run in fleet.runs:
