@@ -17,6 +17,7 @@ import yaml
 
 from instantly_cli.demo import write_project
 from instantly_cli.pulumi_runner import PulumiCLI
+from instantly_pulumi import models
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.seed import api_client
 from instantly_sandbox.testing import Fault
@@ -446,3 +447,52 @@ def test_up_changed_runs_only_the_stacks_whose_inputs_changed(project: FleetProj
     assert retried.code == 0, retried.stderr
     assert retried.results() == {"ch1": "unchanged", "ch2": "unchanged", "ch3": "succeeded"}
     assert retried.stacks["ch3"]["why"][0] == "no successful fleet up recorded"
+
+
+def test_the_summary_says_per_client_who_was_added_and_who_was_removed(project: FleetProject) -> None:
+    ops, am, sam = "ops@agency.example", "am@agency.example", "sam@agency.example"
+    set_agency_team(project, [{"email": ops, "access": "manager"}, {"email": am, "access": "viewer"}])
+    names = ("north", "south")
+    for name in names:
+        project.add_stack(name)
+    # The account manager is in North already, invited by hand: taken over, not invited again.
+    role, permissions = models.ACCESS_PRESETS["viewer"]
+    with project.worlds["north"].api() as api:
+        body = {"email": am, "role": role, "permissions": list(permissions or [])}
+        api.post("/workspace-members", json=body).raise_for_status()
+
+    first = project.fleet("up")
+    assert first.code == 0, first.stderr
+    own = {name: sorted(m["email"] for m in small_client(project.worlds[name])["members"]) for name in names}
+    assert first.stacks["north"]["members"] == {
+        "added": sorted([ops, *own["north"]]),
+        "adopted": [am],
+        "reinvited": [],
+        "removed": [],
+        "left": [],
+    }
+    assert first.stacks["south"]["members"]["added"] == sorted([am, ops, *own["south"]])
+
+    # Offboarding: one line out of the team, one fleet up; the summary names her in every client.
+    set_agency_team(project, [{"email": ops, "access": "manager"}])
+    gone = project.fleet("up")
+    assert gone.code == 0, gone.stderr
+    for name in names:
+        assert gone.stacks[name]["members"] == {
+            "added": [],
+            "adopted": [],
+            "reinvited": [],
+            "removed": [am],
+            "left": [],
+        }
+        assert am not in member_emails(project, name)
+        assert ops in member_emails(project, name)
+
+    # For people, per client: who came and who went.
+    set_agency_team(project, [{"email": sam, "access": "viewer"}])
+    people = project.start("up")
+    out, err = people.communicate(timeout=600)
+    assert people.returncode == 0, err
+    for name in names:
+        assert f"{name}: added {sam}; removed {ops}" in out
+        assert member_emails(project, name) & {ops, sam, am} == {sam}

@@ -2,8 +2,9 @@
 
 Both carry the same facts per stack: its result, the resources by kind of
 change, the API requests its processes made, its duration, and — when it
-failed or was cancelled — why and where its full log is; with
-``--detect-drift``, each drifted resource with its fields. The JSON shape is
+failed or was cancelled — why and where its full log is; after ``up``, who
+was added to its workspace and who removed; with ``--detect-drift``, each
+drifted resource with its fields. The JSON shape is
 documented in docs/cli/fleet.md.
 """
 
@@ -54,6 +55,7 @@ def stack_document(run: StackRun) -> dict[str, Any]:
         "pending_cleared": run.pending_cleared,
         "drift": [d.document() for d in run.drift.drifts] if run.drift is not None else None,
         "why": run.why,
+        "members": run.members.document() if run.members is not None else None,
     }
 
 
@@ -116,6 +118,9 @@ def print_report(console: Console, fleet: Fleet) -> None:
         )
     console.print(table)
     for run in fleet.runs:
+        people = run.members.text() if run.members is not None else ""
+        if people:
+            console.print(f"{run.name}: {people}", highlight=False, markup=False, soft_wrap=True)
         if run.why:
             console.print(f"{run.name}: ran: {'; '.join(run.why)}", highlight=False, markup=False)
         for drift in run.drift.drifts if run.drift else ():

@@ -54,6 +54,7 @@ from instantly_cli.fleet.fingerprints import (
     why_run,
     with_file,
 )
+from instantly_cli.fleet.members import MemberChanges
 from instantly_cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
 from instantly_cli.fleet.stacks import Project
 from instantly_pulumi.recovery import TYPE_PREFIX
@@ -101,6 +102,8 @@ class StackRun:
     then removed from the state."""
     drift: DriftWatch | None = None
     """With ``--detect-drift``: what the stack's read found changed (None otherwise)."""
+    members: MemberChanges | None = None
+    """With ``up``: who the stack's run added to its workspace and who it removed (None otherwise)."""
     why: list[str] | None = None
     """With ``up --changed``: what changed since the stack's last successful ``fleet up`` (empty:
     nothing, and the stack is ``unchanged``); None otherwise."""
@@ -125,6 +128,8 @@ class StackRun:
         """Take in one engine event (called from the Automation API's event thread)."""
         if self.drift is not None:
             self.drift.observe(event)
+        if self.members is not None:
+            self.members.observe(event)
         with self._lock:
             if event.resource_pre_event:
                 meta = event.resource_pre_event.metadata
@@ -246,6 +251,7 @@ class Fleet:
         self.runs = [StackRun(n, run_dir / f"{n}.log", run_dir / f"{n}.requests") for n in names]
         for run in self.runs:
             run.drift = DriftWatch() if detect_drift else None
+            run.members = MemberChanges() if operation == "up" else None
         self.interrupted = 0
         """Signals received (1: cancelled cleanly; 2 or more: forwarded, Pulumi terminated at once)."""
         self.backend: str | None = None
