@@ -3,9 +3,9 @@
 Every command reads the key from ``INSTANTLY_API_KEY`` and the origin from
 ``INSTANTLY_BASE_URL`` (default the real API; plain http only for loopback),
 prints tables for people or one JSON document with ``--json``, and exits
-:data:`OK` (0), :data:`PROBLEMS` (1, something was flagged) or :data:`ERROR`
-(2). A key value is never printed: errors come from the library's error tree,
-which redacts it.
+:data:`OK` (0), :data:`PROBLEMS` (1, something was flagged), :data:`ERROR` (2)
+or, for ``fleet refresh --detect-drift``, :data:`DRIFTED` (3). A key value is
+never printed: errors come from the library's error tree, which redacts it.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from instantly_pulumi.settings import NO_KEY, Credentials
 
 T = TypeVar("T")
 
-OK, PROBLEMS, ERROR = 0, 1, 2
-"""Exit codes: success, problems found (audit), error."""
+OK, PROBLEMS, ERROR, DRIFTED = 0, 1, 2, 3
+"""Exit codes: success, problems found (audit), error, drift found (``fleet refresh --detect-drift``)."""
 
 NO_KEY_IN_ENV = "no Instantly API key: export INSTANTLY_API_KEY"
 """The library's :data:`~instantly_pulumi.settings.NO_KEY`, for a command (it reads only the environment)."""

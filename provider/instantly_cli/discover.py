@@ -5,9 +5,10 @@ membership, the workspace's name and logo (``profile:``), the members (role,
 nickname, permissions), the tags (description, campaigns, accounts) — with
 ``adopt: true``, so the first ``pulumi up`` takes everything over and writes
 nothing. Members of the project's agency team (``Pulumi.yaml``) are left out
-where the team grants them what they have: every stack declares them already. What a stack cannot take over is written
-as comments saying why: the owner (the API can neither grant nor remove that
-role) and the API keys (the API shows a key's value only when it is created).
+where the team grants them what they have: every stack declares them already.
+What a stack cannot take over is written as comments saying why: the owner (the
+API can neither grant nor remove that role) and the API keys (the API shows a
+key's value only when it is created).
 
 The file is rendered as text around ``yaml.safe_dump`` of each value, rather
 than with a round-trip YAML library: the comments sit between values this

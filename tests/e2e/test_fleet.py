@@ -17,6 +17,7 @@ import yaml
 
 from instantly_cli.demo import write_project
 from instantly_cli.pulumi_runner import PulumiCLI
+from instantly_pulumi import models
 from instantly_pulumi.stack import CONFIG_KEY, PROJECT
 from instantly_sandbox.seed import api_client
 from instantly_sandbox.testing import Fault
@@ -326,3 +327,172 @@ def test_preview_with_the_policy_pack_fails_only_the_stack_that_breaks_it(
         bad = project.fleet("preview", *args)
         assert bad.code == 2, bad.stderr
         assert "--policy-pack" in bad.stderr
+
+
+def exported_state(project: FleetProject, name: str) -> dict[str, Any]:
+    """The stack's state as `pulumi stack export` gives it."""
+    doc: dict[str, Any] = json.loads(project.cli.run("stack", "export", stack=name).stdout)
+    return doc
+
+
+def test_detect_drift_names_the_changed_field_and_writes_nothing(project: FleetProject) -> None:
+    for name in ("steady", "touched"):
+        project.add_stack(name)
+    assert project.fleet("up").code == 0
+    # Behind the stacks' back: someone makes a viewer of `touched` an editor, in the workspace itself.
+    touched = project.worlds["touched"]
+    email = small_client(touched)["members"][1]["email"]
+    member = next(m for m in touched.list("/workspace-members") if m["email"] == email)
+    with touched.api() as api:
+        api.patch(f"/workspace-members/{member['id']}", json={"role": "editor"}).raise_for_status()
+    before = {name: exported_state(project, name) for name in project.worlds}
+    stack_files = {p: p.read_text() for p in (project.root / "stacks").iterdir()}
+
+    project.control.clear_requests()
+    result = project.fleet("refresh", "--detect-drift")
+
+    assert result.code == 3, result.stderr
+    assert result.doc["detect_drift"] is True
+    assert result.doc["drifted"] == ["touched"]
+    assert result.stacks["steady"]["drift"] == []
+    drifts = result.stacks["touched"]["drift"]
+    assert {(d["resource"], d["type"]) for d in drifts} == {(f"member-{email}", "WorkspaceMember")}
+    # Read against the state (someone changed it) and against the file (what `up` would do about it).
+    assert {(d["found"], d["operation"], tuple(d["fields"])) for d in drifts} == {
+        ("changed outside the stack", None, ("role",)),
+        ("differs from the file", "update", ("role",)),
+    }
+    # Nothing written: not the state, not the stack files, not the workspace.
+    assert {name: exported_state(project, name) for name in project.worlds} == before
+    assert {p: p.read_text() for p in (project.root / "stacks").iterdir()} == stack_files
+    assert [r for r in project.requests() if r["method"] != "GET"] == []
+    assert next(m for m in touched.list("/workspace-members") if m["email"] == email)["role"] == "editor"
+
+    # For people: the stack, the resource and the field, in the table's notes.
+    people = project.start("refresh", "--detect-drift")
+    out, err = people.communicate(timeout=600)
+    assert people.returncode == 3, err
+    assert f"touched: member-{email} (WorkspaceMember): changed outside the stack: role" in out
+    assert "1 drifted" in out
+
+    clean = project.fleet("refresh", "--detect-drift", "steady")
+    assert clean.code == 0, clean.stderr
+    assert clean.doc["drifted"] == []
+
+
+def history(project: FleetProject, name: str) -> int:
+    """How many updates the stack's history holds (`pulumi stack history --json`)."""
+    return len(json.loads(project.cli.run("stack", "history", "--json", stack=name).stdout))
+
+
+def set_agency_team(project: FleetProject, team: list[dict[str, str]]) -> None:
+    """The agency team in Pulumi.yaml's project-level config (`instantly-clients:agency`)."""
+    path = project.root / "Pulumi.yaml"
+    settings = yaml.safe_load(path.read_text())
+    settings["config"] = {f"{PROJECT}:agency": {"value": {"team": team}}}
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
+def test_up_changed_runs_only_the_stacks_whose_inputs_changed(project: FleetProject) -> None:
+    names = ["ch1", "ch2", "ch3"]
+    for name in names:
+        project.add_stack(name)
+    first = project.fleet("up", "--changed")  # nothing recorded yet: every stack runs
+    assert first.code == 0, first.stderr
+    assert first.results() == dict.fromkeys(names, "succeeded")
+    assert {s["why"][0] for s in first.stacks.values()} == {"not on the backend yet"}
+
+    project.control.clear_requests()
+    again = project.fleet("up", "--changed")
+    assert again.code == 0, again.stderr
+    assert again.results() == dict.fromkeys(names, "unchanged"), [s["why"] for s in again.stacks.values()]
+    assert project.requests() == []  # no program ran
+    assert all(s["log"] is None and s["why"] == [] for s in again.stacks.values())
+    before = {name: history(project, name) for name in names}
+
+    # One stack file changes: only that stack runs; the others are reported unchanged.
+    client = small_client(project.worlds["ch2"])
+    client["members"][0]["role"] = "editor"
+    project.write("ch2", client)
+    one = project.fleet("up", "--changed")
+    assert one.code == 0, one.stderr
+    assert one.results() == {"ch1": "unchanged", "ch2": "succeeded", "ch3": "unchanged"}
+    assert one.stacks["ch2"]["why"] == ["its stack file changed"]
+    assert one.stacks["ch2"]["changes"].get("update") == 1
+    after = {name: history(project, name) for name in names}
+    assert after == {**before, "ch2": before["ch2"] + 1}
+
+    # The agency config (Pulumi.yaml) is an input of every stack: all of them run.
+    set_agency_team(project, [{"email": "ops@agency.example", "access": "viewer"}])
+    every = project.fleet("up", "--changed")
+    assert every.code == 0, every.stderr
+    assert every.results() == dict.fromkeys(names, "succeeded")
+    for stack in every.stacks.values():
+        assert stack["why"] == [
+            "the project settings changed (Pulumi.yaml: the agency config, the program's path)"
+        ]
+    assert {name: history(project, name) for name in names} == {n: after[n] + 1 for n in names}
+    for name in names:
+        assert "ops@agency.example" in member_emails(project, name)
+
+    # A failed up records nothing: put back as it was, the stack still runs (it may be half-applied).
+    good = project.root / "stacks" / "Pulumi.ch3.yaml"
+    text = good.read_text()
+    good.write_text(text.replace("role: view", "role: superuser", 1))
+    failed = project.fleet("up", "--changed")
+    assert failed.code == 1, failed.stderr
+    assert failed.results() == {"ch1": "unchanged", "ch2": "unchanged", "ch3": "failed"}
+    good.write_text(text)
+    retried = project.fleet("up", "--changed")
+    assert retried.code == 0, retried.stderr
+    assert retried.results() == {"ch1": "unchanged", "ch2": "unchanged", "ch3": "succeeded"}
+    assert retried.stacks["ch3"]["why"][0] == "no successful fleet up recorded"
+
+
+def test_the_summary_says_per_client_who_was_added_and_who_was_removed(project: FleetProject) -> None:
+    ops, am, sam = "ops@agency.example", "am@agency.example", "sam@agency.example"
+    set_agency_team(project, [{"email": ops, "access": "manager"}, {"email": am, "access": "viewer"}])
+    names = ("north", "south")
+    for name in names:
+        project.add_stack(name)
+    # The account manager is in North already, invited by hand: taken over, not invited again.
+    role, permissions = models.ACCESS_PRESETS["viewer"]
+    with project.worlds["north"].api() as api:
+        body = {"email": am, "role": role, "permissions": list(permissions or [])}
+        api.post("/workspace-members", json=body).raise_for_status()
+
+    first = project.fleet("up")
+    assert first.code == 0, first.stderr
+    own = {name: sorted(m["email"] for m in small_client(project.worlds[name])["members"]) for name in names}
+    assert first.stacks["north"]["members"] == {
+        "added": sorted([ops, *own["north"]]),
+        "adopted": [am],
+        "reinvited": [],
+        "removed": [],
+        "left": [],
+    }
+    assert first.stacks["south"]["members"]["added"] == sorted([am, ops, *own["south"]])
+
+    # Offboarding: one line out of the team, one fleet up; the summary names her in every client.
+    set_agency_team(project, [{"email": ops, "access": "manager"}])
+    gone = project.fleet("up")
+    assert gone.code == 0, gone.stderr
+    for name in names:
+        assert gone.stacks[name]["members"] == {
+            "added": [],
+            "adopted": [],
+            "reinvited": [],
+            "removed": [am],
+            "left": [],
+        }
+        assert am not in member_emails(project, name)
+        assert ops in member_emails(project, name)
+
+    # For people, per client: who came and who went.
+    set_agency_team(project, [{"email": sam, "access": "viewer"}])
+    people = project.start("up")
+    out, err = people.communicate(timeout=600)
+    assert people.returncode == 0, err
+    for name in names:
+        assert f"{name}: added {sam}; removed {ops}" in out
+        assert member_emails(project, name) & {ops, sam, am} == {sam}

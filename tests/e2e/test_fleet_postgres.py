@@ -153,3 +153,32 @@ def test_two_ups_of_one_stack_at_once_one_is_refused_as_locked_and_the_state_sta
     assert len(members) == 5
     declared = [r for r in state["resources"] if not r["type"].startswith("pulumi:providers:")]
     assert project.fleet("preview", "shared").stacks["shared"]["changes"] == {"same": len(declared)}
+
+
+def test_up_changed_reads_what_another_machine_recorded_with_the_stacks(
+    team: Any, postgres: PostgresServer
+) -> None:
+    """`fleet up --changed` keeps what it compares with the stack on the backend (a stack tag), so
+    Ben's machine knows what Ana's ran; a plain `pulumi up` in between makes the stack run again."""
+    ana, ben_cli, table = team
+    for name in ("north", "south"):
+        ana.add_stack(name)
+    assert ana.fleet("up").code == 0
+    tags = rows(postgres, table, ".pulumi-tags")
+    assert sorted(k.rsplit("/", 1)[-1] for k in tags) == ["north.pulumi-tags", "south.pulumi-tags"]
+    for data in tags.values():
+        assert "instantly:fleet-inputs" in data
+        assert ana.agency[1] not in data  # the key's hash at most, never the key
+
+    ben = FleetProject(ana.root, ben_cli, ana.control, ana.base_url, ana.agency, ana.worlds)
+    ana.control.clear_requests()
+    same = ben.fleet("up", "--changed")
+    assert same.code == 0, same.stderr
+    assert same.results() == {"north": "unchanged", "south": "unchanged"}
+    assert ana.control.requests() == []
+
+    ben_cli.run("up", "--yes", "--skip-preview", stack="south")  # by hand, not through the fleet
+    again = ana.fleet("up", "--changed")
+    assert again.code == 0, again.stderr
+    assert again.results() == {"north": "unchanged", "south": "succeeded"}
+    assert "its state was written since" in again.stacks["south"]["why"][0]

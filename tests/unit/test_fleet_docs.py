@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from instantly_cli.common import DRIFTED
 from instantly_cli.fleet import app
 from instantly_cli.fleet.command import INTERRUPTED
 
@@ -27,7 +28,7 @@ def test_every_command_and_flag_is_documented() -> None:
 
 def test_every_exit_code_is_documented() -> None:
     text = PAGE.read_text()
-    for code in (0, 1, 2, INTERRUPTED):
+    for code in (0, 1, 2, DRIFTED, INTERRUPTED):
         assert f"| {code} |" in text
 
 
@@ -37,3 +38,10 @@ def test_only_preview_and_up_take_policy_packs() -> None:
         opts = {opt for param in command.params for opt in param.opts}
         takes = {"--policy-pack", "--policy-pack-config"} <= opts
         assert takes == (name in ("preview", "up")), name
+
+
+def test_only_refresh_detects_drift() -> None:
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name, command in commands.items():
+        opts = {opt for param in command.params for opt in param.opts}
+        assert ("--detect-drift" in opts) == (name == "refresh"), name

@@ -5,6 +5,9 @@
   on the project's own program, with one shared rate budget and per-stack request tallies;
 - :mod:`.sessions` — the CLI runs in sessions of their own, and Ctrl-C as a clean cancel;
 - :mod:`.progress` — one live line per running stack on stderr (plain lines in logs);
+- :mod:`.fingerprints` — what ``up --changed`` compares, recorded on each stack as a tag;
+- :mod:`.members` — who each client's ``up`` added and removed, for the summary;
+- :mod:`.drift` — what ``refresh --detect-drift`` finds in the engine's events;
 - :mod:`.report` — the summary table or one JSON document;
 - :mod:`.command` — the typer commands (``preview``, ``up``, ``refresh``, ``destroy``, ``list``).
 

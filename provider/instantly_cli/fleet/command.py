@@ -15,6 +15,7 @@ from pulumi.automation import CommandError
 from pulumi.automation.errors import InvalidVersionError
 
 from instantly_cli.common import (
+    DRIFTED,
     ERROR,
     OK,
     PROBLEMS,
@@ -27,7 +28,7 @@ from instantly_cli.common import (
 )
 from instantly_cli.fleet.progress import Progress
 from instantly_cli.fleet.report import document, print_report
-from instantly_cli.fleet.runner import Fleet
+from instantly_cli.fleet.runner import FINE, Fleet
 from instantly_cli.fleet.sessions import Interrupts
 from instantly_cli.fleet.stacks import Project, Shard, choose
 from instantly_cli.pulumi_runner import find_pulumi_bin
@@ -74,6 +75,22 @@ PolicyPackConfigs = Annotated[
         metavar="FILE",
         help="JSON config of the policy pack given at the same position (repeatable).",
         show_default=False,
+    ),
+]
+DetectDrift = Annotated[
+    bool,
+    typer.Option(
+        "--detect-drift",
+        help="Write nothing: read every stack's objects, compare them with its state and its file, "
+        "and exit 3 when something drifted (0 when nothing did).",
+    ),
+]
+Changed = Annotated[
+    bool,
+    typer.Option(
+        "--changed",
+        help="Run only the stacks whose stack file, agency config (Pulumi.yaml), program or secrets "
+        "changed since their last successful fleet up; report the others as unchanged.",
     ),
 ]
 SecretsProvider = Annotated[
@@ -136,8 +153,10 @@ def run_fleet(
     secrets_provider: str | None,
     policy_packs: list[str] | None = None,
     policy_pack_configs: list[str] | None = None,
+    detect_drift: bool = False,
+    changed: bool = False,
 ) -> int:
-    """Run ``operation`` over the chosen stacks; return the exit code (0, 1, 2 or 130)."""
+    """Run ``operation`` over the chosen stacks; return the exit code (0, 1, 2, 3 or 130)."""
     packs, pack_configs = _policy_packs(policy_packs or [], policy_pack_configs or [])
     project, chosen, chosen_shard = _stacks(names, shard)
     if operation == "destroy":
@@ -156,6 +175,8 @@ def run_fleet(
         secrets_provider=secrets_provider,
         policy_packs=packs,
         policy_pack_configs=pack_configs,
+        detect_drift=detect_drift,
+        changed_only=changed,
     )
     try:
         with Interrupts() as interrupts, Progress(errors, operation, fleet.runs) as progress:
@@ -169,12 +190,19 @@ def run_fleet(
         print_report(console, fleet)
     if fleet.interrupted:
         return INTERRUPTED
-    return OK if all(r.state in ("succeeded", "skipped") for r in fleet.runs) else PROBLEMS
+    if not all(r.state in FINE for r in fleet.runs):
+        return PROBLEMS  # a stack that could not be read cannot be said to be free of drift
+    return DRIFTED if any(r.drift and r.drift.drifts for r in fleet.runs) else OK
 
 
-def _operation(operation: str, summary: str, *, policies: bool) -> None:
-    """Register ``fleet <operation>``; with ``policies``, it takes --policy-pack and its config
-    (Pulumi's preview and up run policy packs; refresh and destroy take none)."""
+_POLICIES = ("policy_pack", "policy_pack_config")
+_OWN_OPTIONS = ("policy_pack", "policy_pack_config", "detect_drift", "changed")
+"""The options only some operations take (the others' signatures leave them out)."""
+
+
+def _operation(operation: str, summary: str, *, options: tuple[str, ...] = ()) -> None:
+    """Register ``fleet <operation>`` with the common options and, of :data:`_OWN_OPTIONS`, those
+    named in ``options`` (Pulumi's preview and up run policy packs; only refresh detects drift)."""
 
     def command(
         stacks: Stacks = None,
@@ -185,14 +213,28 @@ def _operation(operation: str, summary: str, *, policies: bool) -> None:
         secrets_provider: SecretsProvider = None,
         policy_pack: PolicyPacks = None,
         policy_pack_config: PolicyPackConfigs = None,
+        detect_drift: DetectDrift = False,
+        changed: Changed = False,
     ) -> None:
-        options = (as_json, yes, secrets_provider, policy_pack, policy_pack_config)
-        raise typer.Exit(run_fleet(operation, stacks, parallel, shard, *options))
+        common = (as_json, yes, secrets_provider)
+        raise typer.Exit(
+            run_fleet(
+                operation,
+                stacks,
+                parallel,
+                shard,
+                *common,
+                policy_packs=policy_pack,
+                policy_pack_configs=policy_pack_config,
+                detect_drift=detect_drift,
+                changed=changed,
+            )
+        )
 
-    if not policies:  # typer builds the options from the signature: leave the two out
-        signature = inspect.signature(command, eval_str=True)
-        kept = [p for p in signature.parameters.values() if not p.name.startswith("policy_pack")]
-        command.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    # typer builds the options from the signature: leave out those this operation does not take.
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name not in _OWN_OPTIONS or p.name in options]
+    command.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
     command.__doc__ = summary
     app.command(operation)(command)
 
@@ -200,17 +242,21 @@ def _operation(operation: str, summary: str, *, policies: bool) -> None:
 _operation(
     "preview",
     "Preview every stack: what `up` would change (makes no change and no API write).",
-    policies=True,
+    options=_POLICIES,
 )
 _operation(
     "up",
-    "Create or update every stack's resources (stacks missing on the backend are created).",
-    policies=True,
+    "Create or update every stack's resources (stacks missing on the backend are created); with "
+    "--changed, only the stacks whose inputs changed since their last successful fleet up.",
+    options=(*_POLICIES, "changed"),
 )
 _operation(
-    "refresh", "Read every stack's resources back from the API, once each (no preview pass).", policies=False
+    "refresh",
+    "Read every stack's resources back from the API, once each (no preview pass); with --detect-drift, "
+    "write nothing and report what differs from the state and the file.",
+    options=("detect_drift",),
 )
-_operation("destroy", "Destroy every stack's resources (asks first unless --yes).", policies=False)
+_operation("destroy", "Destroy every stack's resources (asks first unless --yes).")
 
 
 @app.command("list")

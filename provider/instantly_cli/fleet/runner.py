@@ -14,7 +14,8 @@ log file, never to the terminal.
 
 Operations run as the Automation API runs them: ``up``, ``refresh`` and
 ``destroy`` with ``--skip-preview`` (one pass: a refresh reads each resource
-once), ``preview`` as ``pulumi preview``.
+once), ``preview`` as ``pulumi preview``, and ``refresh --detect-drift`` as
+``pulumi preview --refresh`` (read, compare, write nothing; see :mod:`.drift`).
 
 Over 400 lines on purpose: :class:`Fleet` is one scheduler (the threads, the shared budget,
 the per-stack logs and events); its helpers are already in the fleet package's other modules.
@@ -47,16 +48,28 @@ from pulumi.automation import (
 )
 
 from instantly_cli.common import mask_credentials
+from instantly_cli.fleet.drift import DriftWatch
+from instantly_cli.fleet.fingerprints import (
+    TAG,
+    Fingerprint,
+    read_recorded,
+    shared_parts,
+    why_run,
+    with_file,
+)
+from instantly_cli.fleet.members import MemberChanges
 from instantly_cli.fleet.sessions import Interrupts, SessionCommand, StoppedError
 from instantly_cli.fleet.stacks import Project
 from instantly_cli.pulumi_runner import file_backend_url
 from instantly_pulumi.recovery import TYPE_PREFIX
 from instantly_pulumi.resources._recovery import INTENT
 
-__all__ = ["FINISHED", "Fleet", "FleetStack", "StackRun", "mask_credentials"]
+__all__ = ["FINE", "FINISHED", "Fleet", "FleetStack", "StackRun", "mask_credentials"]
 
-FINISHED = ("succeeded", "failed", "cancelled", "not started", "skipped")
+FINISHED = ("succeeded", "failed", "cancelled", "not started", "skipped", "unchanged")
 """The results a stack can end with."""
+FINE = ("succeeded", "skipped", "unchanged")
+"""The results that are not a problem."""
 
 _ERROR_CHARS = 2_000
 _ERROR_LINES = 5
@@ -91,6 +104,13 @@ class StackRun:
     pending_cleared: int = 0
     """After an ``up``: records of creates a killed run left, which this ``up`` resolved and the fleet
     then removed from the state."""
+    drift: DriftWatch | None = None
+    """With ``--detect-drift``: what the stack's read found changed (None otherwise)."""
+    members: MemberChanges | None = None
+    """With ``up``: who the stack's run added to its workspace and who it removed (None otherwise)."""
+    why: list[str] | None = None
+    """With ``up --changed``: what changed since the stack's last successful ``fleet up`` (empty:
+    nothing, and the stack is ``unchanged``); None otherwise."""
     _in_flight: dict[str, str] = field(default_factory=dict)
     _errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -110,6 +130,10 @@ class StackRun:
 
     def observe(self, event: EngineEvent) -> None:
         """Take in one engine event (called from the Automation API's event thread)."""
+        if self.drift is not None:
+            self.drift.observe(event)
+        if self.members is not None:
+            self.members.observe(event)
         with self._lock:
             if event.resource_pre_event:
                 meta = event.resource_pre_event.metadata
@@ -206,9 +230,21 @@ class Fleet:
         secrets_provider: str | None = None,
         policy_packs: Sequence[str] = (),
         policy_pack_configs: Sequence[str] = (),
+        detect_drift: bool = False,
+        changed_only: bool = False,
     ) -> None:
+        if detect_drift and operation != "refresh":
+            raise ValueError("detect_drift goes with refresh only")
+        if changed_only and operation != "up":
+            raise ValueError("changed_only goes with up only")
+        self.changed_only = changed_only
+        """``up --changed``: only the stacks whose inputs changed since their last successful ``fleet
+        up`` run (:mod:`.fingerprints`); the others end ``unchanged`` without starting Pulumi."""
         self.project = project
         self.operation = operation
+        self.detect_drift = detect_drift
+        """``refresh --detect-drift``: each stack is read and compared (``pulumi preview --refresh``),
+        nothing is written; what differs is in each run's :attr:`StackRun.drift`."""
         self.parallel = max(1, parallel)
         self.run_dir = run_dir
         self.budget_file = budget_file
@@ -217,12 +253,17 @@ class Fleet:
         """Policy packs ``preview`` and ``up`` run on every stack, with their configs by position."""
         self.policy_pack_configs = list(policy_pack_configs)
         self.runs = [StackRun(n, run_dir / f"{n}.log", run_dir / f"{n}.requests") for n in names]
+        for run in self.runs:
+            run.drift = DriftWatch() if detect_drift else None
+            run.members = MemberChanges() if operation == "up" else None
         self.interrupted = 0
         """Signals received (1: cancelled cleanly; 2 or more: forwarded, Pulumi terminated at once)."""
         self.backend: str | None = None
         self.seconds = 0.0
         self._command: SessionCommand | None = None
         self._existing: set[str] = set()
+        self._shared: dict[str, str] = {}
+        """The parts of the fingerprints every stack shares (``up`` only; see :mod:`.fingerprints`)."""
         self._log_lock = threading.Lock()
 
     def environment(self, run: StackRun) -> dict[str, str]:
@@ -252,11 +293,20 @@ class Fleet:
         # One after the other, not side by side: the first CLI to open a new PostgreSQL backend
         # creates its table, and two doing it at once can collide in PostgreSQL's catalog
         # ("duplicate key value violates unique constraint pg_type_typname_nsp_index").
-        self._existing = {s.name for s in ws.list_stacks()}
-        self.backend = _masked(ws.who_am_i().url)
+        summaries = {s.name: s for s in ws.list_stacks()}
+        self._existing = set(summaries)
+        backend = ws.who_am_i().url
+        self.backend = _masked(backend)
+        if self.operation == "up":  # recorded after each successful up, compared by --changed
+            version = self._command.version
+            self._shared = shared_parts(self.project.root, str(version) if version else None)
+        if self.changed_only:
+            self._sort_out_unchanged(backend, summaries)
         handled = 0
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="fleet") as pool:
-            pending: set[Future[None]] = {pool.submit(self._one, run) for run in self.runs}
+            pending: set[Future[None]] = {
+                pool.submit(self._one, run) for run in self.runs if run.state != "unchanged"
+            }
             while pending:
                 _done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 note = None
@@ -271,6 +321,63 @@ class Fleet:
         self.seconds = time.monotonic() - start
         tick(None)
         return self.runs
+
+    def _sort_out_unchanged(self, backend: str | None, summaries: dict[str, Any]) -> None:
+        """``--changed``: each run's :attr:`StackRun.why`, from what its tag recorded; a run with
+        nothing changed ends ``unchanged`` here, before any Pulumi engine starts."""
+        assert self._command is not None
+        known = [run.name for run in self.runs if run.name in self._existing]
+        recorded = read_recorded(backend, self.project.name, known, self._read_tag, self.parallel)
+        files = self.project.stack_files()
+        for run in self.runs:
+            if run.name not in self._existing:
+                run.why = ["not on the backend yet"]
+                continue
+            now = with_file(self._shared, files[run.name])
+            run.why = why_run(now, recorded.get(run.name), summaries[run.name].last_update)
+            if not run.why:
+                run.state, run.seconds = "unchanged", 0.0
+
+    def _read_tag(self, name: str) -> str | None:
+        """The stack's :data:`TAG` through the CLI (``pulumi stack tag get``); None when it has none."""
+        assert self._command is not None
+        try:
+            result = self._command.run(
+                ["stack", "tag", "get", TAG, "--stack", name],
+                str(self.project.root),
+                {"PULUMI_SKIP_UPDATE_CHECK": "true"},
+            )
+        except CommandError:
+            return None  # no such tag (or no such stack): nothing recorded
+        return result.stdout.strip() or None
+
+    def _record(
+        self, ws: Workspace, run: StackRun, ran_with: Fingerprint, on_output: Callable[[str], None]
+    ) -> None:
+        """After a successful ``up``: record what it ran with (:mod:`.fingerprints`) on the stack.
+        A failure to record is logged, not fatal: the next ``--changed`` then simply runs the stack."""
+        value = ran_with.tag_value(time.time())
+        try:
+            ws.pulumi_command.run(
+                ["stack", "tag", "set", TAG, value, "--stack", run.name],
+                str(self.project.root),
+                ws.env_vars,
+                on_output,
+                on_output,
+            )
+        except CommandError as exc:
+            on_output(f"fleet: could not record the stack's inputs ({exc}); `up --changed` will run it")
+
+    def _forget(self, ws: Workspace, run: StackRun, on_output: Callable[[str], None]) -> None:
+        """After an ``up`` that did not succeed: remove what was recorded, so that ``--changed`` runs
+        the stack again whatever it finds unchanged (the failed run may have changed some objects)."""
+        try:
+            ws.pulumi_command.run(
+                ["stack", "tag", "rm", TAG, "--stack", run.name], str(self.project.root), ws.env_vars
+            )
+            on_output("fleet: removed the recorded inputs (this up did not succeed)")
+        except (CommandError, StoppedError):
+            pass  # none was recorded, or the backend cannot be reached: nothing to forget either way
 
     def _interrupt(self, count: int) -> str:
         assert self._command is not None
@@ -308,6 +415,8 @@ class Fleet:
             except Exception as exc:  # one stack's surprise must not stop the others
                 run.fail("failed", stderr, f"{type(exc).__name__}: {exc}")
                 write(f"fleet: {type(exc).__name__}: {exc}")
+            if self.operation == "up" and run.state in ("failed", "cancelled") and run.name in self._existing:
+                self._forget(self.workspace(self.environment(run)), run, write)
         run.seconds = time.monotonic() - run.started
 
     def _writer(self, log: TextIO) -> Callable[[str], None]:
@@ -386,8 +495,14 @@ class Fleet:
         if self.operation == "preview":
             stack.preview(**common, **policies)
         elif self.operation == "up":
+            ran_with = with_file(self._shared, self.project.stack_files()[run.name])
             stack.up(**common, **policies)
             run.pending_cleared = self._clear_resolved_creates(stack.workspace, run.name, on_output, on_error)
+            self._record(stack.workspace, run, ran_with, on_output)
+        elif self.operation == "refresh" and self.detect_drift:
+            # Read every object and run the program on what was read, in memory: neither the state
+            # nor the stack file is written (a preview), and the events say what differs.
+            stack.preview(refresh=True, **common)
         elif self.operation == "refresh":
             stack.refresh(**common)
         elif self.operation == "destroy":
