@@ -111,6 +111,9 @@ def test_a_fresh_copy_reaches_an_applied_client_stack_by_following_the_readme(tm
     # The agency team reaches both clients, declared through Pulumi.yaml; offboarding leaves nothing.
     assert re.search(r"ops@agency\.example: member of 2 of \d+ workspaces", output), output[-4000:]
     assert re.search(r"am@agency\.example: member of 0 of \d+ workspaces", output), output[-4000:]
+    for client in ("hooli", "piedpiper"):  # the fleet's summary: who joined and who left, per client
+        assert f"{client}: added am@agency.example, ops@agency.example" in output
+        assert f"{client}: removed am@agency.example" in output
     assert "an unhandled error occurred" not in output
     assert "Exception calling application" not in output
 
