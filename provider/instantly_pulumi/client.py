@@ -72,7 +72,8 @@ class InstantlyClient:
 
     ``transport`` is injectable (``httpx.MockTransport`` in unit tests);
     ``sleep`` too, so retries can be tested without waiting. ``progress`` receives
-    one line for every wait longer than :data:`ANNOUNCED_WAIT` (default: stderr);
+    one line for every wait longer than :data:`~instantly_pulumi.retry_policy.ANNOUNCED_WAIT`
+    (default: stderr);
     the provider sends it to Pulumi's diagnostics, the command line to its console.
     """
 
