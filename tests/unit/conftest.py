@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from instantly_pulumi.client import InstantlyClient
+from instantly_pulumi.resources import _replacement
 from instantly_pulumi.settings import Credentials
 from instantly_pulumi.throttle import Throttle
 
@@ -22,6 +23,18 @@ BASE = "https://api.test"
 WS = "019a8c3e-0000-7000-8000-00000000ac3e"
 
 Responder = Callable[[httpx.Request], httpx.Response]
+
+
+@pytest.fixture(autouse=True)
+def no_replacement_in_progress() -> Iterator[None]:
+    """Delete-first replacements are remembered process-wide between diff, delete and create
+    (``resources/_replacement.py``): every test starts and ends with none, whatever ran before it
+    (mutmut runs the tests in another order than pytest)."""
+    for pending in (_replacement._PLANNED, _replacement._DELETED):
+        pending.clear()
+    yield
+    for pending in (_replacement._PLANNED, _replacement._DELETED):
+        pending.clear()
 
 
 class FakeApi:
