@@ -61,6 +61,14 @@ def test_each_part_follows_what_it_stands_for(project: Path, monkeypatch: pytest
     assert changed(program, rotated) == {"secrets"}
     assert "key-two" not in json.dumps(rotated)
 
+    pack = project.parent / "policy"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    checked = shared_parts(project, "3.276.0", [pack])
+    assert changed(rotated, checked) == {"policies"}
+    (pack / "rules.py").write_text("# a new rule\n")
+    assert changed(checked, shared_parts(project, "3.276.0", [pack])) == {"policies"}
+
 
 def test_layout_and_comments_of_pulumi_yaml_do_not_count(project: Path) -> None:
     base = shared_parts(project, None)

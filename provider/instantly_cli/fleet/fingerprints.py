@@ -1,6 +1,6 @@
 """What determines a stack's ``up``, as hashes recorded with the stack: `fleet up --changed`.
 
-A stack's ``up`` depends on four things, each hashed separately (:class:`Fingerprint`):
+A stack's ``up`` depends on five things, each hashed separately (:class:`Fingerprint`):
 
 - ``file`` — its stack file, as bytes (its secrets are in it, encrypted);
 - ``project`` — the project settings in ``Pulumi.yaml``: the agency config (the project-level
@@ -8,7 +8,9 @@ A stack's ``up`` depends on four things, each hashed separately (:class:`Fingerp
 - ``program`` — the program's folder, the library's sources and version (``instantly_pulumi``, as
   installed where the fleet runs: the project's virtualenv), the Pulumi SDK's and CLI's versions;
 - ``secrets`` — the settings the program reads from the environment (``INSTANTLY_API_KEY``,
-  ``INSTANTLY_BASE_URL``, ``INSTANTLY_TIMEOUT``): a hash of their values, never the values.
+  ``INSTANTLY_BASE_URL``, ``INSTANTLY_TIMEOUT``): a hash of their values, never the values;
+- ``policies`` — the policy packs and configs the run checks every stack with (``--policy-pack``):
+  a stack that passed without them, or with another pack, is checked again.
 
 After every successful ``fleet up`` the fleet records them, with the time, as the stack tag
 :data:`TAG` on the backend (``pulumi stack tag set``): with the stack, so another machine or a CI
@@ -29,7 +31,7 @@ import importlib.metadata
 import json
 import os
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,10 +62,11 @@ PARTS = {
     "project": "the project settings changed (Pulumi.yaml: the agency config, the program's path)",
     "program": "the program or the library changed",
     "secrets": "a setting it reads from the environment changed (INSTANTLY_API_KEY, INSTANTLY_BASE_URL...)",
+    "policies": "the policy packs or their configs changed (--policy-pack, --policy-pack-config)",
 }
 """Each part of a fingerprint, and what the report says when it changed."""
 
-_SKIPPED_DIRS = {"__pycache__", ".venv", ".state", ".git", "node_modules"}
+_SKIPPED_DIRS = {"__pycache__", ".venv", "venv", ".state", ".git", "node_modules"}
 
 
 def _digest(chunks: Iterable[bytes]) -> str:
@@ -123,9 +126,10 @@ def with_file(shared: Mapping[str, str], stack_file: Path) -> Fingerprint:
     return Fingerprint({**shared, "file": _digest([stack_file.read_bytes()])})
 
 
-def shared_parts(root: Path, cli_version: str | None) -> dict[str, str]:
-    """The parts every stack of the project shares (``project``, ``program``, ``secrets``), from the
-    project at ``root`` and the environment of this process."""
+def shared_parts(root: Path, cli_version: str | None, policies: Sequence[Path] = ()) -> dict[str, str]:
+    """The parts every stack of the project shares (``project``, ``program``, ``secrets``,
+    ``policies``), from the project at ``root``, the policy packs and their config files the run
+    checks every stack with (``policies``), and the environment of this process."""
     settings_file = root / "Pulumi.yaml"
     settings = yaml.safe_load(settings_file.read_text()) or {}
     # Parsed, so that comments and layout do not count; everything else in it does.
@@ -144,7 +148,12 @@ def shared_parts(root: Path, cli_version: str | None) -> dict[str, str]:
         ]
     )
     secrets = _digest(f"{name}={os.environ.get(name, '')}".encode() for name in SECRET_SETTINGS)
-    return {"project": project, "program": program, "secrets": secrets}
+    checks = _digest(
+        chunk
+        for path in policies
+        for chunk in (_files(path) if path.is_dir() else [str(path).encode(), path.read_bytes()])
+    )
+    return {"project": project, "program": program, "secrets": secrets, "policies": checks}
 
 
 def _version(distribution: str) -> str:

@@ -299,7 +299,8 @@ class Fleet:
         self.backend = _masked(backend)
         if self.operation == "up":  # recorded after each successful up, compared by --changed
             version = self._command.version
-            self._shared = shared_parts(self.project.root, str(version) if version else None)
+            checks = [Path(p) for p in (*self.policy_packs, *self.policy_pack_configs)]
+            self._shared = shared_parts(self.project.root, str(version) if version else None, checks)
         if self.changed_only:
             self._sort_out_unchanged(backend, summaries)
         handled = 0
