@@ -7,6 +7,7 @@ worlds and stacks with it, and the run's tallies of API requests per step live h
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,9 @@ def make_world(
         for i in range(3):
             world.campaigns.append(create_campaign(api, f"{name} campaign {i}")["id"])
         for local in ("sdr1", "sdr2"):
-            email = f"{local}@{name.lower()}.example"
+            # A domain label holds letters, digits and inner hyphens (the spec's `format: email`).
+            domain = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "client"
+            email = f"{local}@{domain}.example"
             create_account(api, email)
             world.accounts.append(email)
     if accept:
