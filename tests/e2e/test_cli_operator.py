@@ -66,12 +66,12 @@ def test_discover_then_up_adopts_everything_with_zero_writes(
     assert writes(log) == [], up.stdout
     count_requests("discover → up: up GETs (writes: 0)", len(log))
     assert world.snapshot() == before
-    # The stack, the group membership, 2 members, 2 tags and 3 assignments: all adopted.
-    assert "+ 9 created" in up.stdout
+    # The stack, the group membership, the profile, 2 members, 2 tags and 3 assignments: all adopted.
+    assert "+ 10 created" in up.stdout
     resources = ClientStack(cli=cli, world=world, name="acme").state()["deployment"]["resources"]
     ours = [r for r in resources if "instantly:" in r["type"]]
     assert sorted(r["type"].rsplit(":", 1)[-1] for r in ours) == sorted(
-        ["SubWorkspace", "WorkspaceMember", "WorkspaceMember", "CustomTag", "CustomTag"]
+        ["SubWorkspace", "WorkspaceProfile", "WorkspaceMember", "WorkspaceMember", "CustomTag", "CustomTag"]
         + ["TagAssignment"] * 3
     )
     assert all(r["outputs"].get("adopted") for r in ours if not r["type"].endswith("TagAssignment"))
